@@ -1,0 +1,93 @@
+//go:build gl && cgo
+
+package egl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/go-scanout/scanout/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m, nil) }
+
+// openOnThread opens a display with open on a new Thread and makes a
+// context current there.
+func openOnThread(t *testing.T, open func() (*Display, error)) (*Thread, *Display) {
+	t.Helper()
+	th := NewThread()
+	var d *Display
+	var err error
+	th.Do(func() {
+		d, err = open()
+		if err == nil {
+			if err = d.CreateContext(); err != nil {
+				d.Close()
+			}
+		}
+	})
+	if err != nil {
+		th.Stop()
+		testenv.Unavailable(t, "EGL: %v", err)
+	}
+	t.Cleanup(func() {
+		th.Do(func() { d.Close() })
+		th.Stop()
+	})
+	return th, d
+}
+
+func TestSurfacelessGivesGLESContext(t *testing.T) {
+	_, d := openOnThread(t, OpenSurfaceless)
+	if d.GLESVersion != 3 && d.GLESVersion != 2 {
+		t.Fatalf("GLESVersion = %d, want 3 or 2", d.GLESVersion)
+	}
+	if !d.HasExtension("EGL_KHR_surfaceless_context") {
+		t.Errorf("surfaceless display lacks EGL_KHR_surfaceless_context: %v", d.Extensions())
+	}
+	t.Logf("%s EGL %s, GLES %d, dma-buf import %v", d.Vendor, d.Version, d.GLESVersion, d.HasExtension("EGL_EXT_image_dma_buf_import"))
+}
+
+func TestDevicePlatformInitialises(t *testing.T) {
+	_, d := openOnThread(t, OpenDevice)
+	if d.Platform != PlatformDevice {
+		t.Fatalf("Platform = %q", d.Platform)
+	}
+}
+
+func TestGBMOnMissingNodeNamesTheNode(t *testing.T) {
+	_, err := OpenGBM("/dev/dri/no-such-node")
+	if err == nil || !strings.Contains(err.Error(), "/dev/dri/no-such-node") {
+		t.Fatalf("OpenGBM(missing) = %v, want an error naming the node", err)
+	}
+}
+
+// TestGBMOnVkmsCardImportsDmaBufs checks the VM topology: Mesa's kms_swrast
+// on the vkms card node with dma-buf import and the format query.
+func TestGBMOnVkmsCardImportsDmaBufs(t *testing.T) {
+	card := testenv.RequireDRMCard(t, "vkms")
+	th, d := openOnThread(t, func() (*Display, error) { return OpenGBM(card) })
+	for _, e := range []string{"EGL_EXT_image_dma_buf_import", "EGL_EXT_image_dma_buf_import_modifiers"} {
+		if !d.HasExtension(e) {
+			t.Errorf("GBM display on %s lacks %s", card, e)
+		}
+	}
+	var fmts []uint32
+	var err error
+	th.Do(func() { fmts, err = d.DmaBufFormats() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	const xr24 = 0x34325258
+	found := false
+	for _, f := range fmts {
+		found = found || f == xr24
+	}
+	if !found {
+		t.Fatalf("DmaBufFormats() = %d formats without XR24", len(fmts))
+	}
+	th.Do(func() { _, _, err = d.DmaBufModifiers(xr24) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
