@@ -83,7 +83,7 @@ func (d *FD) Control(fn func(fd int) error) error {
 	var ferr error
 	err := d.raw.Control(func(fd uintptr) { ferr = fn(int(fd)) })
 	if err != nil {
-		if errors.Is(err, os.ErrClosed) {
+		if d.closed.Load() || errors.Is(err, os.ErrClosed) {
 			return ErrClosed
 		}
 		return err
@@ -100,7 +100,8 @@ func (d *FD) Read(fn func(fd int) (done bool)) error {
 		return ErrClosed
 	}
 	err := d.raw.Read(func(fd uintptr) bool { return fn(int(fd)) })
-	if err != nil && errors.Is(err, os.ErrClosed) {
+	if err != nil && (d.closed.Load() || errors.Is(err, os.ErrClosed)) {
+		// The poller reports a concurrent Close as "use of closed file".
 		return ErrClosed
 	}
 	return err
@@ -108,7 +109,8 @@ func (d *FD) Read(fn func(fd int) (done bool)) error {
 
 // SetNonblock switches the descriptor to non-blocking mode and registers it
 // with the runtime poller when the kernel supports polling it. Read needs
-// this to wait without blocking a thread.
+// this to wait without blocking a thread. Call it right after creating the
+// FD, before it is shared between goroutines.
 func (d *FD) SetNonblock() error {
 	if d.closed.Load() {
 		return ErrClosed

@@ -79,10 +79,25 @@ func FindDRM(driver, kind string) ([]DRMNode, error) {
 	return out, nil
 }
 
+// VMHasGPU reports whether the VM was booted with a virtio-gpu device
+// (scripts/vm --gpu, scripts/vmtest --gpu).
+func VMHasGPU() bool { return os.Getenv("SCANOUT_VM_GPU") == "1" }
+
+// skipIfNotBooted skips t in a VM that was deliberately booted without the
+// device driver needs: virtio-gpu is an option of the VM, not a given.
+func skipIfNotBooted(t testing.TB, driver string) {
+	t.Helper()
+	if driver == "virtio_gpu" && InVM() && !VMHasGPU() {
+		t.Skip("this VM was booted without virtio-gpu (use scripts/vmtest --gpu)")
+	}
+}
+
 // RequireDRMCard returns the path of the card node driven by driver
-// ("vkms", "vgem", "virtio_gpu"), or ends t (see Unavailable).
+// ("vkms", "vgem", "virtio_gpu"), or ends t (see Unavailable). A test that
+// needs virtio_gpu skips in a VM booted without --gpu.
 func RequireDRMCard(t testing.TB, driver string) string {
 	t.Helper()
+	skipIfNotBooted(t, driver)
 	nodes, err := FindDRM(driver, "card")
 	if err != nil || len(nodes) == 0 {
 		Unavailable(t, "no DRM card node with driver %q (have: %s)", driver, describeDRM())
@@ -94,6 +109,7 @@ func RequireDRMCard(t testing.TB, driver string) string {
 // ends t (see Unavailable).
 func RequireDRMRender(t testing.TB, driver string) string {
 	t.Helper()
+	skipIfNotBooted(t, driver)
 	nodes, err := FindDRM(driver, "renderD")
 	if err != nil || len(nodes) == 0 {
 		Unavailable(t, "no DRM render node with driver %q (have: %s)", driver, describeDRM())
