@@ -198,7 +198,6 @@ func TestNewBufferValidatesAndClosesOnError(t *testing.T) {
 	}
 }
 
-
 func TestPlaneFileHandsOutIndependentDescriptor(t *testing.T) {
 	b := newShm(t, 4, 4, XRGB8888)
 	f, err := b.PlaneFile(0)
