@@ -231,7 +231,7 @@ func guestEnv(env []string, gocache, xfer string, gpu bool) []string {
 	drop := map[string]bool{
 		"HOME": true, "TMPDIR": true, "XDG_RUNTIME_DIR": true, "GOCACHE": true,
 		"GOTMPDIR": true, "GOPROXY": true, "GOTOOLCHAIN": true, "SCANOUT_IN_VM": true,
-		"SCANOUT_VM_GPU": true,
+		"SCANOUT_VM_GPU":  true,
 		"WAYLAND_DISPLAY": true, "DISPLAY": true, "GOFLAGS": false,
 	}
 	var out []string
