@@ -1,0 +1,439 @@
+package cpu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"image"
+)
+
+// chunk is the number of pixels staged at a time through the scratch
+// buffers, which live on the stack (2 x 1 KiB).
+const chunk = 256
+
+type scratch [chunk * 4]byte
+
+// plan is one validated operation, resolved once so the per-row work is
+// straight-line: formats as kinds, the operator after simplification, and
+// for transformed or scaled draws the 16.16 fixed-point affine map from
+// destination pixel centres to source coordinates.
+type plan struct {
+	dst, src *Image
+	dk, sk   kind
+	op       Op
+	alpha    uint32
+	wbgr     bool // work order: ABGR (red in the low byte) instead of ARGB
+
+	sr, dr image.Rectangle // source and destination rectangles
+
+	affine bool // scaled or transformed
+	filter Filter
+	// Source position of destination pixel (i, j) of dr, relative to
+	// sr.Min, in 16.16 fixed point: (a*i + b*j + c, d*i + e*j + f).
+	a, b, c, d, e, f int64
+}
+
+// Composite draws src into dst as b describes, touching only the parts of
+// b.Dst inside dst and inside the union of damage (destination pixels;
+// nil or empty means no clipping). Damage rectangles must not overlap, as
+// the rectangles of a region never do: Over would blend twice.
+//
+// Formats convert as needed: sources may be any of Formats() and NV12,
+// destinations any of Formats(). A source without alpha is opaque. Over a
+// destination without alpha the X byte receives the blended alpha.
+//
+// Everything is validated before any pixel is touched; on error dst is
+// unchanged. Composite allocates nothing and is safe for concurrent use on
+// distinct destinations.
+func Composite(dst, src *Image, b *Blit, damage []image.Rectangle) error {
+	const opName = "cpu.Composite"
+	var p plan
+	var err error
+	if p.dk, err = dst.check(opName, "dst"); err != nil {
+		return err
+	}
+	if p.dk == kNV12 {
+		return &Error{Op: opName, Arg: "dst", Err: ErrFormat, Detail: "NV12 is accepted as a source only"}
+	}
+	if p.sk, err = src.check(opName, "src"); err != nil {
+		return err
+	}
+	if b.Op > Over {
+		return &Error{Op: opName, Arg: "op", Err: ErrArg, Detail: fmt.Sprintf("operator %d is neither Src nor Over", b.Op)}
+	}
+	if b.Transform > Flipped270 {
+		return &Error{Op: opName, Arg: "transform", Err: ErrArg, Detail: fmt.Sprintf("transform %d is not a wl_output.transform (0..7)", b.Transform)}
+	}
+	if b.Filter > Nearest {
+		return &Error{Op: opName, Arg: "filter", Err: ErrArg, Detail: fmt.Sprintf("filter %d is neither Bilinear nor Nearest", b.Filter)}
+	}
+	p.sr = b.Src
+	if p.sr == (image.Rectangle{}) {
+		p.sr = src.Bounds()
+	}
+	if p.sr.Empty() || !p.sr.In(src.Bounds()) {
+		return &Error{Op: opName, Arg: "srcRect", Err: ErrRect,
+			Detail: fmt.Sprintf("%v is empty or not inside the %dx%d source", p.sr, src.Width, src.Height)}
+	}
+	tw, th := p.sr.Dx(), p.sr.Dy()
+	if b.Transform.Swaps() {
+		tw, th = th, tw
+	}
+	p.dr = b.Dst
+	if p.dr == (image.Rectangle{}) {
+		p.dr = image.Rect(0, 0, tw, th)
+	}
+	if err := checkDstRect(opName, "dstRect", p.dr); err != nil {
+		return err
+	}
+	p.dst, p.src = dst, src
+	p.op, p.alpha, p.filter = b.Op, uint32(b.Alpha), b.Filter
+	if p.op == Over && p.alpha == 0 {
+		return nil // invisible
+	}
+	if p.op == Over && p.alpha == 0xff && !p.sk.hasAlpha() {
+		p.op = Src // an opaque source replaces
+	}
+	p.wbgr = p.dk.bgr()
+	if b.Transform != Normal || tw != p.dr.Dx() || th != p.dr.Dy() {
+		p.setAffine(b.Transform)
+	}
+	clip := p.dr.Intersect(dst.Bounds())
+	if len(damage) == 0 {
+		p.run(clip)
+		return nil
+	}
+	for _, d := range damage {
+		p.run(d.Intersect(clip))
+	}
+	return nil
+}
+
+// checkDstRect bounds destination geometry so later arithmetic cannot
+// overflow, and rejects empty rectangles.
+func checkDstRect(op, arg string, r image.Rectangle) error {
+	if r.Empty() {
+		return &Error{Op: op, Arg: arg, Err: ErrRect, Detail: fmt.Sprintf("%v is empty", r)}
+	}
+	if r.Min.X < -MaxCoord || r.Min.Y < -MaxCoord || r.Max.X > MaxCoord || r.Max.Y > MaxCoord {
+		return &Error{Op: op, Arg: arg, Err: ErrRect, Detail: fmt.Sprintf("%v has coordinates beyond ±%d", r, MaxCoord)}
+	}
+	return nil
+}
+
+// inverse maps of the transforms: the source coordinate (u, v), normalised
+// to [0,1], as uc + ux*x + uy*y (same for v) of the normalised destination
+// coordinate (x, y). Transform.Map in package render is the forward map.
+var inverse = [8][6]int8{
+	// ux, uy, uc, vx, vy, vc
+	Normal:     {1, 0, 0, 0, 1, 0},
+	Rotate90:   {0, -1, 1, 1, 0, 0},
+	Rotate180:  {-1, 0, 1, 0, -1, 1},
+	Rotate270:  {0, 1, 0, -1, 0, 1},
+	Flipped:    {-1, 0, 1, 0, 1, 0},
+	Flipped90:  {0, 1, 0, 1, 0, 0},
+	Flipped180: {1, 0, 0, 0, -1, 1},
+	Flipped270: {0, -1, 1, -1, 0, 1},
+}
+
+// setAffine builds the fixed-point map exactly as pixman evaluates a
+// transform matrix at pixel centres (pixman_transform_point_31_16): the
+// integer parts multiply exactly and the half-pixel offsets are summed,
+// then rounded once. The matrix entries are the scale factors
+// (source size << 16) / destination size, truncated, which is also the
+// matrix the differential tests give pixman.
+func (p *plan) setAffine(t Transform) {
+	p.affine = true
+	sw, sh := int64(p.sr.Dx()), int64(p.sr.Dy())
+	dw, dh := int64(p.dr.Dx()), int64(p.dr.Dy())
+	m := inverse[t]
+	p.a = int64(m[0]) * (sw << 16 / dw)
+	p.b = int64(m[1]) * (sw << 16 / dh)
+	p.c = int64(m[2]) * (sw << 16)
+	p.d = int64(m[3]) * (sh << 16 / dw)
+	p.e = int64(m[4]) * (sh << 16 / dh)
+	p.f = int64(m[5]) * (sh << 16)
+}
+
+// at returns the source position of destination pixel (i, j) of dr.
+func (p *plan) at(i, j int) (vx, vy int64) {
+	x, y := int64(i), int64(j)
+	vx = p.a*x + p.b*y + p.c + ((p.a+p.b)*0x8000+0x8000)>>16
+	vy = p.d*x + p.e*y + p.f + ((p.d+p.e)*0x8000+0x8000)>>16
+	return vx, vy
+}
+
+// run draws the part r (already clipped to dr and dst) of the operation.
+func (p *plan) run(r image.Rectangle) {
+	if r.Empty() {
+		return
+	}
+	var sbuf, dbuf scratch
+	dst := p.dst
+	dbpp := p.dk.bpp()
+	w := r.Dx()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		drow := dst.Pix[y*dst.Stride+r.Min.X*dbpp:][:w*dbpp]
+		i, j := r.Min.X-p.dr.Min.X, y-p.dr.Min.Y
+		if !p.affine {
+			sx, sy := p.sr.Min.X+i, p.sr.Min.Y+j
+			if p.direct(drow, sx, sy, w) {
+				continue
+			}
+			for off := 0; off < w; off += chunk {
+				n := min(chunk, w-off)
+				s := p.fetch(&sbuf, sx+off, sy, n)
+				p.combine(drow[off*dbpp:], s, n, &sbuf, &dbuf)
+			}
+			continue
+		}
+		for off := 0; off < w; off += chunk {
+			n := min(chunk, w-off)
+			vx, vy := p.at(i+off, j)
+			var s []byte
+			if p.filter == Nearest || !p.scaled() {
+				s = p.fetchNearest(&sbuf, vx, vy, n)
+			} else {
+				s = p.fetchBilinear(&sbuf, vx, vy, n)
+			}
+			p.combine(drow[off*dbpp:], s, n, &sbuf, &dbuf)
+		}
+	}
+}
+
+// scaled reports whether the map scales (a pure rotation or flip samples
+// pixel centres exactly, where both filters give the pixel itself).
+func (p *plan) scaled() bool {
+	abs := func(v int64) int64 {
+		if v < 0 {
+			return -v
+		}
+		return v
+	}
+	return abs(p.a)+abs(p.b) != 1<<16 || abs(p.d)+abs(p.e) != 1<<16
+}
+
+// direct handles the unscaled cases that need no staging: one kernel
+// reading the source row and writing the destination row. It reports
+// whether it did.
+func (p *plan) direct(drow []byte, sx, sy, n int) bool {
+	if p.alpha != 0xff {
+		return false
+	}
+	src := p.src
+	sk, dk := p.sk, p.dk
+	if sk == kNV12 {
+		if p.op == Src && dk.is8888() {
+			nv12Row(drow, src.Pix[sy*src.Stride:], src.UV[sy/2*src.UVStride:], sx, n, dk.bgr())
+			return true
+		}
+		return false
+	}
+	srow := src.Pix[sy*src.Stride+sx*sk.bpp():][:n*sk.bpp()]
+	if p.op == Over {
+		if sk.is8888() && dk.is8888() && sk.bgr() == dk.bgr() {
+			over(drow, srow, n)
+			return true
+		}
+		return false
+	}
+	switch {
+	case sk == dk:
+		copy(drow, srow)
+	case sk.is8888() && dk.is8888():
+		switch {
+		case sk.bgr() != dk.bgr():
+			swapRB(drow, srow, n, opaqueBits(sk))
+		case dk.hasAlpha() && !sk.hasAlpha():
+			orAlpha(drow, srow, n)
+		default:
+			copy(drow, srow)
+		}
+	case sk == kRGB565:
+		expand565(drow, srow, n, dk.bgr())
+	default: // 8888 to 565
+		pack565(drow, srow, n, sk.bgr())
+	}
+	return true
+}
+
+func opaqueBits(k kind) uint32 {
+	if k.hasAlpha() {
+		return 0
+	}
+	return 0xff000000
+}
+
+// fetch returns n source pixels from (sx, sy) in work order with alpha,
+// staged in sbuf or, when the source already is in that form, the source
+// memory itself.
+func (p *plan) fetch(sbuf *scratch, sx, sy, n int) []byte {
+	src := p.src
+	switch sk := p.sk; {
+	case sk == kNV12:
+		nv12Row(sbuf[:], src.Pix[sy*src.Stride:], src.UV[sy/2*src.UVStride:], sx, n, p.wbgr)
+	case sk == kRGB565:
+		expand565(sbuf[:], src.Pix[sy*src.Stride+sx*2:], n, p.wbgr)
+	default:
+		srow := src.Pix[sy*src.Stride+sx*4:][:n*4]
+		switch {
+		case sk.bgr() != p.wbgr:
+			swapRB(sbuf[:], srow, n, opaqueBits(sk))
+		case !sk.hasAlpha():
+			orAlpha(sbuf[:], srow, n)
+		default:
+			return srow
+		}
+	}
+	return sbuf[:n*4]
+}
+
+// combine applies the opacity and the operator to n work-order source
+// pixels s and writes them to drow.
+func (p *plan) combine(drow, s []byte, n int, sbuf, dbuf *scratch) {
+	if p.alpha != 0xff {
+		mulAlpha(sbuf[:], s, n, p.alpha)
+		s = sbuf[:n*4]
+	}
+	if p.dk.is8888() {
+		if p.op == Src {
+			copy(drow[:n*4], s)
+		} else {
+			over(drow, s, n)
+		}
+		return
+	}
+	// RGB565 destination, work order ARGB.
+	if p.op == Src {
+		pack565(drow, s, n, false)
+		return
+	}
+	expand565(dbuf[:], drow, n, false)
+	over(dbuf[:], s, n)
+	pack565(drow, dbuf[:], n, false)
+}
+
+// pixel reads source pixel (x, y) of sr-relative coordinates, clamped to
+// sr, in work order with alpha.
+func (p *plan) pixel(x, y int) uint32 {
+	x = min(max(x, 0), p.sr.Dx()-1) + p.sr.Min.X
+	y = min(max(y, 0), p.sr.Dy()-1) + p.sr.Min.Y
+	src := p.src
+	var c uint32
+	switch p.sk {
+	case kNV12:
+		uv := src.UV[y/2*src.UVStride+x&^1:]
+		c = yuvToRGB(int32(src.Pix[y*src.Stride+x]), int32(uv[0]), int32(uv[1]))
+		if p.wbgr {
+			c = c&0xff00ff00 | c>>16&0xff | c&0xff<<16
+		}
+		return c
+	case kRGB565:
+		c = from565(uint32(binary.LittleEndian.Uint16(src.Pix[y*src.Stride+x*2:])))
+		if p.wbgr {
+			c = c&0xff00ff00 | c>>16&0xff | c&0xff<<16
+		}
+		return c
+	}
+	c = binary.LittleEndian.Uint32(src.Pix[y*src.Stride+x*4:])
+	if p.sk.bgr() != p.wbgr {
+		c = c&0xff00ff00 | c>>16&0xff | c&0xff<<16
+	}
+	if !p.sk.hasAlpha() {
+		c |= 0xff000000
+	}
+	return c
+}
+
+// fetchNearest samples n pixels along a destination row starting at
+// source position (vx, vy).
+func (p *plan) fetchNearest(sbuf *scratch, vx, vy int64, n int) []byte {
+	out := sbuf[:n*4]
+	src := p.src
+	sw, sh := int64(p.sr.Dx()), int64(p.sr.Dy())
+	if p.sk.is8888() && p.b == 0 && p.d == 0 {
+		// Rows map to rows: one source row, x stepping by a.
+		y := min(max((vy-1)>>16, 0), sh-1) + int64(p.sr.Min.Y)
+		row := src.Pix[int(y)*src.Stride+p.sr.Min.X*4:][:sw*4]
+		vx--
+		for i := 0; i < n; i++ {
+			x := min(max(vx>>16, 0), sw-1)
+			copy(out[4*i:4*i+4], row[4*x:4*x+4])
+			vx += p.a
+		}
+		p.toWork(out, n)
+		return out
+	}
+	if p.sk.is8888() {
+		x0, y0 := int64(p.sr.Min.X), int64(p.sr.Min.Y)
+		vx--
+		vy--
+		for i := 0; i < n; i++ {
+			x := min(max(vx>>16, 0), sw-1) + x0
+			y := min(max(vy>>16, 0), sh-1) + y0
+			o := int(y)*src.Stride + int(x)*4
+			copy(out[4*i:4*i+4], src.Pix[o:o+4])
+			vx += p.a
+			vy += p.d
+		}
+		p.toWork(out, n)
+		return out
+	}
+	vx--
+	vy--
+	for i := 0; i < n; i++ {
+		binary.LittleEndian.PutUint32(out[4*i:], p.pixel(int(vx>>16), int(vy>>16)))
+		vx += p.a
+		vy += p.d
+	}
+	return out
+}
+
+// toWork converts gathered 8888 source pixels to work order in place.
+func (p *plan) toWork(b []byte, n int) {
+	switch {
+	case p.sk.bgr() != p.wbgr:
+		swapRB(b, b, n, opaqueBits(p.sk))
+	case !p.sk.hasAlpha():
+		orAlpha(b, b, n)
+	}
+}
+
+// fetchBilinear samples n pixels with pixman's bilinear filter: the
+// sample point moves back half a pixel, its integer part picks the
+// top-left of four pixels and the next 7 fraction bits weigh them.
+func (p *plan) fetchBilinear(sbuf *scratch, vx, vy int64, n int) []byte {
+	out := sbuf[:n*4]
+	vx -= 0x8000
+	vy -= 0x8000
+	for i := 0; i < n; i++ {
+		x, y := int(vx>>16), int(vy>>16)
+		dx, dy := uint64(vx>>9&0x7f)<<1, uint64(vy>>9&0x7f)<<1
+		tl, tr := p.pixel(x, y), p.pixel(x+1, y)
+		bl, br := p.pixel(x, y+1), p.pixel(x+1, y+1)
+		binary.LittleEndian.PutUint32(out[4*i:], bilinear(tl, tr, bl, br, dx, dy))
+		vx += p.a
+		vy += p.d
+	}
+	return out
+}
+
+// bilinear interpolates four pixels with weights dx, dy in 0..255 (8-bit
+// positions of 7-bit weights), truncating like pixman's C path. Channels
+// sit in 32-bit lanes so each weighted sum (at most 255*65536) fits.
+func bilinear(tl, tr, bl, br uint32, dx, dy uint64) uint32 {
+	wtl := (256 - dx) * (256 - dy)
+	wtr := dx * (256 - dy)
+	wbl := (256 - dx) * dy
+	wbr := dx * dy
+	sp := func(c uint32) (uint64, uint64) {
+		q := uint64(c)
+		return q&0xff | (q&0xff0000)<<16, q>>8&0xff | (q>>8&0xff0000)<<16
+	}
+	a0, a1 := sp(tl)
+	b0, b1 := sp(tr)
+	c0, c1 := sp(bl)
+	d0, d1 := sp(br)
+	lo := (a0*wtl + b0*wtr + c0*wbl + d0*wbr) >> 16
+	hi := (a1*wtl + b1*wtr + c1*wbl + d1*wbr) >> 16
+	return uint32(lo&0xff) | uint32(lo>>32&0xff)<<16 | uint32(hi&0xff)<<8 | uint32(hi>>32&0xff)<<24
+}

@@ -1,0 +1,177 @@
+//go:build goexperiment.simd && amd64
+
+package cpu
+
+import (
+	"simd/archsimd"
+)
+
+// AVX2 kernels through simd/archsimd (GOEXPERIMENT=simd). Each processes
+// whole vectors and hands the tail to the SWAR kernel, then clears the
+// upper halves of the YMM registers: the Go compiler does not emit
+// VZEROUPPER, and without it later SSE code in the process (pixman,
+// memmove) runs about twice as slow.
+
+var simdOK = archsimd.X86.AVX2()
+
+// SIMD reports which SIMD kernels this binary uses: "avx2", or "" for
+// none (SWAR).
+func SIMD() string {
+	if simdOK {
+		return "avx2"
+	}
+	return ""
+}
+
+// setSIMD is for tests: it switches the SIMD kernels off (or back on when
+// the CPU has them) and returns a function restoring the previous state.
+func setSIMD(on bool) (restore func()) {
+	old := simdOK
+	simdOK = on && archsimd.X86.AVX2()
+	return func() { simdOK = old }
+}
+
+// alphaIdx broadcasts byte 3 of every pixel into the low byte of both of
+// its 16-bit lanes (high bytes zero): the alpha multiplier for PMULLW.
+var alphaIdx = [32]int8{
+	3, -1, 3, -1, 7, -1, 7, -1, 11, -1, 11, -1, 15, -1, 15, -1,
+	3, -1, 3, -1, 7, -1, 7, -1, 11, -1, 11, -1, 15, -1, 15, -1,
+}
+
+// swapIdx exchanges bytes 0 and 2 of every pixel.
+var swapIdx = [32]int8{
+	2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
+	2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
+}
+
+// packIdx undoes the lane interleave of VPACKUSDW.
+var packIdx = [8]uint32{0, 1, 4, 5, 2, 3, 6, 7}
+
+func overSIMD(dst, src []byte, n int) {
+	dst, src = dst[:n*4], src[:n*4]
+	aidx := archsimd.LoadInt8x32(&alphaIdx)
+	amask := archsimd.BroadcastUint32x8(0xff000000).AsUint8x32()
+	lo := archsimd.BroadcastUint16x16(0x00ff)
+	c80 := archsimd.BroadcastUint16x16(0x0080)
+	c101 := archsimd.BroadcastUint16x16(0x0101)
+	for len(src) >= 32 && len(dst) >= 32 {
+		s := archsimd.LoadUint8x32((*[32]byte)(src))
+		if amask.AndNot(s).IsZero() { // all eight opaque
+			s.Store((*[32]byte)(dst))
+		} else if !s.IsZero() {
+			d := archsimd.LoadUint8x32((*[32]byte)(dst)).AsUint16x16()
+			ia := s.AsInt8x32().PermuteOrZeroGrouped(aidx).AsUint16x16().Xor(lo)
+			rb := d.And(lo).Mul(ia).Add(c80).MulHigh(c101)
+			ag := d.ShiftAllRight(8).Mul(ia).Add(c80).MulHigh(c101)
+			r := rb.Or(ag.ShiftAllLeft(8)).AsUint8x32().AddSaturated(s)
+			r.Store((*[32]byte)(dst))
+		}
+		src, dst = src[32:], dst[32:]
+	}
+	archsimd.ClearAVXUpperBits()
+	if len(src) > 0 {
+		overSWAR(dst, src, len(src)/4)
+	}
+}
+
+func mulSIMD(dst, src []byte, n int, m uint32) {
+	dst, src = dst[:n*4], src[:n*4]
+	lo := archsimd.BroadcastUint16x16(0x00ff)
+	mv := archsimd.BroadcastUint16x16(uint16(m))
+	c80 := archsimd.BroadcastUint16x16(0x0080)
+	c101 := archsimd.BroadcastUint16x16(0x0101)
+	for len(src) >= 32 && len(dst) >= 32 {
+		s := archsimd.LoadUint8x32((*[32]byte)(src)).AsUint16x16()
+		rb := s.And(lo).Mul(mv).Add(c80).MulHigh(c101)
+		ag := s.ShiftAllRight(8).Mul(mv).Add(c80).MulHigh(c101)
+		rb.Or(ag.ShiftAllLeft(8)).AsUint8x32().Store((*[32]byte)(dst))
+		src, dst = src[32:], dst[32:]
+	}
+	archsimd.ClearAVXUpperBits()
+	if len(src) > 0 {
+		mulSWAR(dst, src, len(src)/4, m)
+	}
+}
+
+func orSIMD(dst, src []byte, n int, or uint32) {
+	dst, src = dst[:n*4], src[:n*4]
+	ov := archsimd.BroadcastUint32x8(or).AsUint8x32()
+	for len(src) >= 64 && len(dst) >= 64 {
+		a := archsimd.LoadUint8x32((*[32]byte)(src))
+		b := archsimd.LoadUint8x32((*[32]byte)(src[32:]))
+		a.Or(ov).Store((*[32]byte)(dst))
+		b.Or(ov).Store((*[32]byte)(dst[32:]))
+		src, dst = src[64:], dst[64:]
+	}
+	archsimd.ClearAVXUpperBits()
+	if len(src) > 0 {
+		orSWAR(dst, src, len(src)/4, or)
+	}
+}
+
+func swapSIMD(dst, src []byte, n int, or uint32) {
+	dst, src = dst[:n*4], src[:n*4]
+	idx := archsimd.LoadInt8x32(&swapIdx)
+	ov := archsimd.BroadcastUint32x8(or).AsInt8x32()
+	for len(src) >= 32 && len(dst) >= 32 {
+		s := archsimd.LoadUint8x32((*[32]byte)(src)).AsInt8x32()
+		s.PermuteOrZeroGrouped(idx).Or(ov).AsUint8x32().Store((*[32]byte)(dst))
+		src, dst = src[32:], dst[32:]
+	}
+	archsimd.ClearAVXUpperBits()
+	if len(src) > 0 {
+		swapSWAR(dst, src, len(src)/4, or)
+	}
+}
+
+// from565SIMD expands RGB565 to ARGB8888, 16 pixels per iteration, with
+// the same bit replication as from565.
+func from565SIMD(dst, src []byte, n int) {
+	dst, src = dst[:n*4], src[:n*2]
+	m700f8 := archsimd.BroadcastUint32x8(0x700f8)
+	m7 := archsimd.BroadcastUint32x8(0x7)
+	mfc00 := archsimd.BroadcastUint32x8(0xfc00)
+	m300 := archsimd.BroadcastUint32x8(0x300)
+	mf80000 := archsimd.BroadcastUint32x8(0xf80000)
+	alpha := archsimd.BroadcastUint32x8(0xff000000)
+	conv := func(p archsimd.Uint32x8) archsimd.Uint32x8 {
+		a := p.ShiftAllLeft(3).And(m700f8)
+		b := p.ShiftAllRight(2).And(m7)
+		c := p.ShiftAllLeft(5).And(mfc00)
+		d := p.ShiftAllRight(1).And(m300)
+		e := p.ShiftAllLeft(8).And(mf80000)
+		return a.Or(b).Or(c).Or(d).Or(e).Or(alpha)
+	}
+	for len(src) >= 32 && len(dst) >= 64 {
+		p := archsimd.LoadUint8x32((*[32]byte)(src)).AsUint16x16()
+		conv(p.GetLo().ExtendToUint32()).AsUint8x32().Store((*[32]byte)(dst))
+		conv(p.GetHi().ExtendToUint32()).AsUint8x32().Store((*[32]byte)(dst[32:]))
+		src, dst = src[32:], dst[64:]
+	}
+	archsimd.ClearAVXUpperBits()
+	if len(src) > 0 {
+		from565SWAR(dst, src, len(src)/2, false)
+	}
+}
+
+// to565SIMD packs ARGB8888 to RGB565, 16 pixels per iteration.
+func to565SIMD(dst, src []byte, n int) {
+	dst, src = dst[:n*2], src[:n*4]
+	m1f := archsimd.BroadcastUint32x8(0x1f)
+	m7e0 := archsimd.BroadcastUint32x8(0x7e0)
+	mf800 := archsimd.BroadcastUint32x8(0xf800)
+	pidx := archsimd.LoadUint32x8(&packIdx)
+	conv := func(p archsimd.Uint32x8) archsimd.Int32x8 {
+		return p.ShiftAllRight(3).And(m1f).Or(p.ShiftAllRight(5).And(m7e0)).Or(p.ShiftAllRight(8).And(mf800)).AsInt32x8()
+	}
+	for len(src) >= 64 && len(dst) >= 32 {
+		a := conv(archsimd.LoadUint8x32((*[32]byte)(src)).AsUint32x8())
+		b := conv(archsimd.LoadUint8x32((*[32]byte)(src[32:])).AsUint32x8())
+		a.SaturateToUint16ConcatGrouped(b).AsUint32x8().Permute(pidx).AsUint8x32().Store((*[32]byte)(dst))
+		src, dst = src[64:], dst[32:]
+	}
+	archsimd.ClearAVXUpperBits()
+	if len(src) > 0 {
+		to565SWAR(dst, src, len(src)/4, false)
+	}
+}

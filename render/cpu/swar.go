@@ -1,0 +1,231 @@
+package cpu
+
+import "encoding/binary"
+
+// Scalar kernels. They are the reference semantics (bit-identical to
+// pixman) and the path every architecture without a SIMD kernel runs, so
+// they are written as SWAR: one pixel's four channels are spread into the
+// four 16-bit lanes of a uint64 so a single multiply scales all of them.
+// Every kernel takes byte slices and a pixel count and never reads or
+// writes outside them.
+
+const (
+	lanes    = 0x00ff00ff00ff00ff // the low byte of each 16-bit lane
+	half     = 0x0080008000800080 // rounding constant for division by 255
+	laneOnes = 0x0001000100010001
+)
+
+// spread moves the channels of p (0xAARRGGBB) into 16-bit lanes:
+// 0x00AA00GG00RR00BB is not the order; lanes hold B, R, G, A from the
+// bottom (bits 0, 16, 32, 48). gather is its inverse.
+func spread(p uint32) uint64 {
+	q := uint64(p)
+	return q&0x00ff00ff | (q&0xff00ff00)<<24
+}
+
+func gather(q uint64) uint32 { return uint32(q) | uint32(q>>24) }
+
+// div255 divides every lane (each at most 255*255) by 255, rounding to
+// nearest exactly as pixman's MUL_UN8: t += 0x80; (t + (t >> 8)) >> 8.
+func div255(t uint64) uint64 {
+	t += half
+	return (t + (t>>8)&lanes) >> 8 & lanes
+}
+
+// addSat adds two spread pixels with each lane saturating at 255.
+func addSat(a, b uint64) uint64 {
+	t := a + b
+	t |= laneOnes*0x100 - (t>>8)&laneOnes // lanes that reached 256 become >= 0xff
+	return t & lanes
+}
+
+// overPixel is premultiplied OVER: s + d*(255-sa)/255, saturated.
+func overPixel(d, s uint32) uint32 {
+	ia := uint64(^s >> 24)
+	return gather(addSat(spread(s), div255(spread(d)*ia)))
+}
+
+// mulPixel scales all four channels of p by m/255.
+func mulPixel(p uint32, m uint32) uint32 { return gather(div255(spread(p) * uint64(m))) }
+
+func overSWAR(dst, src []byte, n int) {
+	dst, src = dst[:n*4], src[:n*4]
+	for len(src) >= 8 && len(dst) >= 8 {
+		s := binary.LittleEndian.Uint64(src)
+		if s>>24&0xff == 0xff && s>>56 == 0xff {
+			binary.LittleEndian.PutUint64(dst, s)
+		} else if s != 0 {
+			d := binary.LittleEndian.Uint64(dst)
+			lo := overPixel(uint32(d), uint32(s))
+			hi := overPixel(uint32(d>>32), uint32(s>>32))
+			binary.LittleEndian.PutUint64(dst, uint64(lo)|uint64(hi)<<32)
+		}
+		src, dst = src[8:], dst[8:]
+	}
+	if len(src) >= 4 && len(dst) >= 4 {
+		s := binary.LittleEndian.Uint32(src)
+		binary.LittleEndian.PutUint32(dst, overPixel(binary.LittleEndian.Uint32(dst), s))
+	}
+}
+
+// mulSWAR writes src scaled by m/255 (the opacity of a draw) to dst.
+func mulSWAR(dst, src []byte, n int, m uint32) {
+	dst, src = dst[:n*4], src[:n*4]
+	for len(src) >= 4 && len(dst) >= 4 {
+		binary.LittleEndian.PutUint32(dst, mulPixel(binary.LittleEndian.Uint32(src), m))
+		src, dst = src[4:], dst[4:]
+	}
+}
+
+// orSWAR copies src to dst with the bits of or set (0xff000000: opaque
+// alpha for an X format read as an A format).
+func orSWAR(dst, src []byte, n int, or uint32) {
+	dst, src = dst[:n*4], src[:n*4]
+	or64 := uint64(or) | uint64(or)<<32
+	for len(src) >= 8 && len(dst) >= 8 {
+		binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(src)|or64)
+		src, dst = src[8:], dst[8:]
+	}
+	if len(src) >= 4 && len(dst) >= 4 {
+		binary.LittleEndian.PutUint32(dst, binary.LittleEndian.Uint32(src)|or)
+	}
+}
+
+// swapSWAR copies src to dst exchanging bytes 0 and 2 of every pixel
+// (ARGB <-> ABGR) and setting the bits of or.
+func swapSWAR(dst, src []byte, n int, or uint32) {
+	dst, src = dst[:n*4], src[:n*4]
+	or64 := uint64(or) | uint64(or)<<32
+	for len(src) >= 8 && len(dst) >= 8 {
+		p := binary.LittleEndian.Uint64(src)
+		p = p&0xff00ff00ff00ff00 | p>>16&0x000000ff000000ff | p&0x000000ff000000ff<<16
+		binary.LittleEndian.PutUint64(dst, p|or64)
+		src, dst = src[8:], dst[8:]
+	}
+	if len(src) >= 4 && len(dst) >= 4 {
+		p := binary.LittleEndian.Uint32(src)
+		p = p&0xff00ff00 | p>>16&0xff | p&0xff<<16
+		binary.LittleEndian.PutUint32(dst, p|or)
+	}
+}
+
+// from565 expands one RGB565 pixel to 0xffRRGGBB, replicating the high
+// bits into the low ones as pixman does (0x1f -> 0xff, 0x10 -> 0x84).
+func from565(p uint32) uint32 {
+	return 0xff000000 |
+		p<<8&0xf80000 | p<<3&0x70000 |
+		p<<5&0xfc00 | p>>1&0x300 |
+		p<<3&0xf8 | p>>2&0x7
+}
+
+// to565 truncates 0x??RRGGBB to RGB565 as pixman does.
+func to565(p uint32) uint32 { return p>>3&0x1f | p>>5&0x7e0 | p>>8&0xf800 }
+
+// from565SWAR expands n RGB565 pixels to 8888 (ARGB order, or ABGR when
+// bgr), alpha 0xff.
+func from565SWAR(dst, src []byte, n int, bgr bool) {
+	dst, src = dst[:n*4], src[:n*2]
+	if bgr {
+		for len(src) >= 2 && len(dst) >= 4 {
+			p := from565(uint32(binary.LittleEndian.Uint16(src)))
+			binary.LittleEndian.PutUint32(dst, p&0xff00ff00|p>>16&0xff|p&0xff<<16)
+			src, dst = src[2:], dst[4:]
+		}
+		return
+	}
+	for len(src) >= 4 && len(dst) >= 8 {
+		q := binary.LittleEndian.Uint32(src)
+		binary.LittleEndian.PutUint64(dst, uint64(from565(q&0xffff))|uint64(from565(q>>16))<<32)
+		src, dst = src[4:], dst[8:]
+	}
+	if len(src) >= 2 && len(dst) >= 4 {
+		binary.LittleEndian.PutUint32(dst, from565(uint32(binary.LittleEndian.Uint16(src))))
+	}
+}
+
+// to565SWAR packs n 8888 pixels (ARGB order, or ABGR when bgr) to RGB565.
+func to565SWAR(dst, src []byte, n int, bgr bool) {
+	dst, src = dst[:n*2], src[:n*4]
+	if bgr {
+		for len(src) >= 4 && len(dst) >= 2 {
+			p := binary.LittleEndian.Uint32(src)
+			p = p&0xff00ff00 | p>>16&0xff | p&0xff<<16
+			binary.LittleEndian.PutUint16(dst, uint16(to565(p)))
+			src, dst = src[4:], dst[2:]
+		}
+		return
+	}
+	for len(src) >= 8 && len(dst) >= 4 {
+		q := binary.LittleEndian.Uint64(src)
+		binary.LittleEndian.PutUint32(dst, to565(uint32(q))|to565(uint32(q>>32))<<16)
+		src, dst = src[8:], dst[4:]
+	}
+	if len(src) >= 4 && len(dst) >= 2 {
+		binary.LittleEndian.PutUint16(dst, uint16(to565(binary.LittleEndian.Uint32(src))))
+	}
+}
+
+// fill32 stores the 32-bit pixel c n times, doubling with copy (memmove)
+// after the first pixel.
+func fill32(dst []byte, n int, c uint32) {
+	dst = dst[:n*4]
+	if n == 0 {
+		return
+	}
+	binary.LittleEndian.PutUint32(dst, c)
+	for k := 4; k < len(dst); k *= 2 {
+		copy(dst[k:], dst[:k])
+	}
+}
+
+// fill16 stores the 16-bit pixel c n times.
+func fill16(dst []byte, n int, c uint16) {
+	dst = dst[:n*2]
+	if n == 0 {
+		return
+	}
+	binary.LittleEndian.PutUint16(dst, c)
+	for k := 2; k < len(dst); k *= 2 {
+		copy(dst[k:], dst[:k])
+	}
+}
+
+// yuvToRGB converts one BT.601 limited-range sample to 0xffRRGGBB with the
+// 16.16 coefficients and truncation pixman uses for YV12, so NV12 output
+// can be checked bit for bit against pixman.
+func yuvToRGB(y, u, v int32) uint32 {
+	y -= 16
+	u -= 128
+	v -= 128
+	r := 0x012b27*y + 0x019a2e*v
+	g := 0x012b27*y - 0x00d0f2*v - 0x00645a*u
+	b := 0x012b27*y + 0x0206a2*u
+	return 0xff000000 | clamp24(r)&0xff0000 | clamp24(g)>>8&0xff00 | clamp24(b)>>16&0xff
+}
+
+// clamp24 clamps to 0..0xffffff (as pixman's YV12 fetcher: negative to 0,
+// overflow to all ones).
+func clamp24(x int32) uint32 {
+	if x < 0 {
+		return 0
+	}
+	if x >= 0x1000000 {
+		return 0xffffff
+	}
+	return uint32(x)
+}
+
+// nv12SWAR converts n pixels of one NV12 row starting at pixel x0 (luma
+// row y, chroma row uv) to 8888 in ARGB order (ABGR when bgr).
+func nv12SWAR(dst, y, uv []byte, x0, n int, bgr bool) {
+	dst = dst[:n*4]
+	for i := 0; i < n; i++ {
+		x := x0 + i
+		c := x &^ 1
+		p := yuvToRGB(int32(y[x]), int32(uv[c]), int32(uv[c+1]))
+		if bgr {
+			p = p&0xff00ff00 | p>>16&0xff | p&0xff<<16
+		}
+		binary.LittleEndian.PutUint32(dst[4*i:], p)
+	}
+}
