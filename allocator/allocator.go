@@ -99,6 +99,9 @@ func (r Request) Validate() error {
 
 // Caps is what an allocator can do.
 type Caps struct {
+	// Kind is the allocator family: KindDMAHeap, KindDumb, KindGBM,
+	// KindUdmabuf or KindShm. The policy's default order is by kind.
+	Kind Kind
 	// Usage lists the usages its buffers can satisfy. UsageScanout means
 	// the memory is of a kind a display engine can scan out (whether a
 	// given plane accepts it is for negotiation to probe).
@@ -112,6 +115,18 @@ type Caps struct {
 	// slow to read).
 	Cached bool
 }
+
+// Kind is an allocator family.
+type Kind string
+
+// Allocator families.
+const (
+	KindDMAHeap Kind = "dmaheap"
+	KindDumb    Kind = "dumb"
+	KindGBM     Kind = "gbm"
+	KindUdmabuf Kind = "udmabuf"
+	KindShm     Kind = "shm"
+)
 
 // Check returns a *RequestError when the allocator called route cannot
 // produce r: unknown format, format or modifier not producible, or usage
