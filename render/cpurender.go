@@ -1,10 +1,11 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/render/cpu"
 	"image"
-	"math"
 	"time"
 )
 
@@ -65,27 +66,32 @@ func (c *cpuRenderer) Clear(col Color) error {
 	if !c.begun {
 		return ErrNotBegun
 	}
+	if len(c.damage) == 0 {
+		return nil // all damage outside the target
+	}
 	return withPixels(&c.target, true, func(dst *Image) error {
-		fill(dst, col, c.damage)
-		return nil
+		pc := cpu.Color(uint32(unit(col.A))<<24 | uint32(unit(col.R))<<16 | uint32(unit(col.G))<<8 | uint32(unit(col.B)))
+		d := cpuImage(dst)
+		return wrapCPU(cpu.Fill(&d, dst.Bounds(), pc, cpu.Src, c.damage))
 	})
 }
 
-func fill(dst *Image, col Color, rects []image.Rectangle) {
-	l, _ := layoutOf(dst.Format)
-	var px [4]byte
-	px[l.r], px[l.g], px[l.b], px[l.a] = unit(col.R), unit(col.G), unit(col.B), unit(col.A)
-	if !l.alpha {
-		px[l.a] = 0xff
+// cpuImage views an Image as a render/cpu image.
+func cpuImage(m *Image) cpu.Image {
+	return cpu.Image{Format: m.Format, Width: m.Width, Height: m.Height, Stride: m.Stride, Pix: m.Pix}
+}
+
+// wrapCPU maps render/cpu's errors onto this package's sentinels.
+func wrapCPU(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, cpu.ErrFormat):
+		return fmt.Errorf("%w: %w", ErrUnsupportedFormat, err)
+	case errors.Is(err, cpu.ErrRect), errors.Is(err, cpu.ErrShort), errors.Is(err, cpu.ErrStride), errors.Is(err, cpu.ErrSize):
+		return fmt.Errorf("%w: %w", ErrBadRect, err)
 	}
-	for _, r := range rects {
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			row := dst.Pix[y*dst.Stride+r.Min.X*4 : y*dst.Stride+r.Max.X*4]
-			for i := 0; i < len(row); i += 4 {
-				copy(row[i:i+4], px[:])
-			}
-		}
-	}
+	return err
 }
 
 func unit(v float32) byte {
@@ -123,97 +129,17 @@ func (c *cpuRenderer) Draw(src *Source, q *Quad) error {
 		if !sr.In(img.Bounds()) {
 			return fmt.Errorf("render/cpu: source rectangle %v outside buffer %v: %w", sr, img.Bounds(), ErrBadRect)
 		}
+		op := cpu.Over
+		if q.Opaque {
+			op = cpu.Src
+		}
+		b := cpu.Blit{Op: op, Src: sr, Dst: q.Dst, Transform: cpu.Transform(q.Transform), Filter: cpu.Filter(q.Filter), Alpha: unit(q.Opacity)}
+		s := cpuImage(img)
 		return withPixels(&c.target, true, func(dst *Image) error {
-			composite(dst, img, sr, q, c.clip)
-			return nil
+			d := cpuImage(dst)
+			return wrapCPU(cpu.Composite(&d, &s, &b, c.clip))
 		})
 	})
-}
-
-// composite is the reference kernel both paths are held to: for every
-// target pixel centre in clip, find the source point through the inverse
-// transform, sample it (nearest or bilinear, clamped to sr), multiply by
-// opacity and blend premultiplied OVER (or SRC).
-func composite(dst, src *Image, sr image.Rectangle, q *Quad, clip []image.Rectangle) {
-	dl, _ := layoutOf(dst.Format)
-	sl, _ := layoutOf(src.Format)
-	op := float32(math.Min(float64(q.Opacity), 1))
-	replace := q.Opaque || (!sl.alpha && op >= 1)
-	inv := q.Transform.Inverse()
-	dw, dh := float64(q.Dst.Dx()), float64(q.Dst.Dy())
-	sw, sh := float64(sr.Dx()), float64(sr.Dy())
-	fetch := func(x, y int) (r, g, b, a float32) {
-		o := y*src.Stride + x*4
-		p := src.Pix[o : o+4 : o+4]
-		r, g, b = float32(p[sl.r])/255, float32(p[sl.g])/255, float32(p[sl.b])/255
-		a = 1
-		if sl.alpha {
-			a = float32(p[sl.a]) / 255
-		}
-		return
-	}
-	clampi := func(v, lo, hi int) int {
-		if v < lo {
-			return lo
-		}
-		if v > hi {
-			return hi
-		}
-		return v
-	}
-	for _, cr := range clip {
-		for y := cr.Min.Y; y < cr.Max.Y; y++ {
-			ny := (float64(y) + 0.5 - float64(q.Dst.Min.Y)) / dh
-			for x := cr.Min.X; x < cr.Max.X; x++ {
-				nx := (float64(x) + 0.5 - float64(q.Dst.Min.X)) / dw
-				u, v := inv.Map(nx, ny)
-				sx := float64(sr.Min.X) + u*sw
-				sy := float64(sr.Min.Y) + v*sh
-				var r, g, b, a float32
-				if q.Filter == Nearest {
-					ix := clampi(int(math.Floor(sx)), sr.Min.X, sr.Max.X-1)
-					iy := clampi(int(math.Floor(sy)), sr.Min.Y, sr.Max.Y-1)
-					r, g, b, a = fetch(ix, iy)
-				} else {
-					fx, fy := sx-0.5, sy-0.5
-					x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
-					ax, ay := float32(fx-float64(x0)), float32(fy-float64(y0))
-					x1, y1 := clampi(x0+1, sr.Min.X, sr.Max.X-1), clampi(y0+1, sr.Min.Y, sr.Max.Y-1)
-					x0, y0 = clampi(x0, sr.Min.X, sr.Max.X-1), clampi(y0, sr.Min.Y, sr.Max.Y-1)
-					r00, g00, b00, a00 := fetch(x0, y0)
-					r10, g10, b10, a10 := fetch(x1, y0)
-					r01, g01, b01, a01 := fetch(x0, y1)
-					r11, g11, b11, a11 := fetch(x1, y1)
-					lerp2 := func(v00, v10, v01, v11 float32) float32 {
-						top := v00 + (v10-v00)*ax
-						bot := v01 + (v11-v01)*ax
-						return top + (bot-top)*ay
-					}
-					r, g, b, a = lerp2(r00, r10, r01, r11), lerp2(g00, g10, g01, g11), lerp2(b00, b10, b01, b11), lerp2(a00, a10, a01, a11)
-				}
-				r, g, b, a = r*op, g*op, b*op, a*op
-				o := y*dst.Stride + x*4
-				p := dst.Pix[o : o+4 : o+4]
-				if !replace {
-					k := 1 - a
-					r += float32(p[dl.r]) / 255 * k
-					g += float32(p[dl.g]) / 255 * k
-					b += float32(p[dl.b]) / 255 * k
-					da := float32(1)
-					if dl.alpha {
-						da = float32(p[dl.a]) / 255
-					}
-					a += da * k
-				}
-				p[dl.r], p[dl.g], p[dl.b] = unit(r), unit(g), unit(b)
-				if dl.alpha {
-					p[dl.a] = unit(a)
-				} else {
-					p[dl.a] = 0xff
-				}
-			}
-		}
-	}
 }
 
 func (c *cpuRenderer) Finish() (Sync, error) {
