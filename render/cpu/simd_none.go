@@ -9,12 +9,12 @@ const simdOK = false
 // SIMD reports which SIMD kernels this binary uses: "" for none (SWAR).
 func SIMD() string { return "" }
 
-func overSIMD(dst, src []byte, n int)           {}
-func mulSIMD(dst, src []byte, n int, m uint32)  {}
-func orSIMD(dst, src []byte, n int, or uint32)  {}
+func overSIMD(dst, src []byte, n int)            {}
+func mulSIMD(dst, src []byte, n int, m uint32)   {}
+func orSIMD(dst, src []byte, n int, or uint32)   {}
 func swapSIMD(dst, src []byte, n int, or uint32) {}
-func from565SIMD(dst, src []byte, n int)        {}
-func to565SIMD(dst, src []byte, n int)          {}
+func from565SIMD(dst, src []byte, n int)         {}
+func to565SIMD(dst, src []byte, n int)           {}
 
 // setSIMD is for tests: it reports whether SIMD kernels exist to switch.
 func setSIMD(on bool) (restore func()) { return func() {} }

@@ -198,7 +198,7 @@ func yuvToRGB(y, u, v int32) uint32 {
 	u -= 128
 	v -= 128
 	r := 0x012b27*y + 0x019a2e*v
-	g := 0x012b27*y - 0x00d0f2*v - 0x00645a*u
+	g := 0x012b27*y - 0x00d0f2*v - 0x00647e*u
 	b := 0x012b27*y + 0x0206a2*u
 	return 0xff000000 | clamp24(r)&0xff0000 | clamp24(g)>>8&0xff00 | clamp24(b)>>16&0xff
 }
