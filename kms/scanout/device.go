@@ -53,7 +53,7 @@ type Device struct {
 	Render string
 
 	MinWidth, MinHeight, MaxWidth, MaxHeight uint32 // framebuffer size limits; 0 = unknown
-	CursorWidth, CursorHeight               uint32 // DRM_CAP_CURSOR_*; 0 = unknown
+	CursorWidth, CursorHeight                uint32 // DRM_CAP_CURSOR_*; 0 = unknown
 	// Mode is the size of the mode probes use for full-screen planes
 	// (primary planes usually must cover the CRTC).
 	ModeWidth, ModeHeight uint32

@@ -92,15 +92,15 @@ type FormatPlan struct {
 
 // Result kinds of a Verdict.
 const (
-	ResultAccepted   = "accepted"    // probe succeeded
-	ResultRefused    = "refused"     // probe failed
-	ResultSkipped    = "skipped"     // not probed: the route already failed for the whole device
-	ResultNotNeeded  = "not-needed"  // not probed: an earlier route won
-	ResultExcluded   = "excluded"    // not probed: configuration or trusted hints removed it
-	ResultNoBudget   = "no-budget"   // not probed: the budget ran out
-	ResultUnrendered = "unrendered"  // not probed: the renderer cannot produce the format
-	ResultUnknown    = "unknown"     // not probed, reason in Detail
-	ResultCanceled   = "canceled"    // the context was cancelled
+	ResultAccepted   = "accepted"   // probe succeeded
+	ResultRefused    = "refused"    // probe failed
+	ResultSkipped    = "skipped"    // not probed: the route already failed for the whole device
+	ResultNotNeeded  = "not-needed" // not probed: an earlier route won
+	ResultExcluded   = "excluded"   // not probed: configuration or trusted hints removed it
+	ResultNoBudget   = "no-budget"  // not probed: the budget ran out
+	ResultUnrendered = "unrendered" // not probed: the renderer cannot produce the format
+	ResultUnknown    = "unknown"    // not probed, reason in Detail
+	ResultCanceled   = "canceled"   // the context was cancelled
 )
 
 // Verdict is what negotiation concluded about one route for one (plane,

@@ -19,8 +19,8 @@ const (
 	StageAlloc  Stage = "alloc"  // allocating the buffer
 	StageImport Stage = "import" // PRIME import into the display device
 	StageRender Stage = "render-import"
-	StageAddFB  Stage = "addfb"  // DRM_IOCTL_MODE_ADDFB2
-	StageTest   Stage = "test"   // atomic commit with TEST_ONLY
+	StageAddFB  Stage = "addfb" // DRM_IOCTL_MODE_ADDFB2
+	StageTest   Stage = "test"  // atomic commit with TEST_ONLY
 	StageDone   Stage = "ok"
 )
 

@@ -20,11 +20,11 @@ func readHW(t testing.TB, name string) string {
 
 func TestParseModetestFixtures(t *testing.T) {
 	for _, tc := range []struct {
-		file, driver         string
-		planes               []scanout.PlaneType
-		formats              int // of the first plane
-		modeW, modeH         uint32
-		firstHas             allocator.Format
+		file, driver string
+		planes       []scanout.PlaneType
+		formats      int // of the first plane
+		modeW, modeH uint32
+		firstHas     allocator.Format
 	}{
 		{"spacemit-k1-dpu.modetest.txt", "spacemit",
 			[]scanout.PlaneType{"primary", "cursor", "overlay", "overlay", "overlay", "overlay", "overlay", "overlay"}, 14, 1200, 1920, allocator.P010},
