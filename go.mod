@@ -5,5 +5,6 @@ go 1.26.0
 require (
 	github.com/go-gl/gl v0.0.0-20231021071112-07e5d0ea2e71 // indirect
 	github.com/neurlang/wayland v0.4.3 // indirect
+	github.com/yalue/native_endian v1.0.2 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

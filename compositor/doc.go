@@ -1,0 +1,48 @@
+// Package compositor is scanout's small compositor core: it keeps the
+// scene of every output (which surfaces are visible and where), turns
+// client commits into output damage, remembers the damage of past frames
+// so a backend can repaint only what changed in a swapchain buffer of a
+// given age, draws the damaged part of the scene with any
+// render.Renderer, and completes frames (frame callbacks and presentation
+// feedback) when a backend reports that a frame reached the screen.
+//
+// It is the piece a Go compositor writes around the protocol server and
+// below its backends, and it is what cmd/compositor-demo is built on:
+//
+//	c, _ := compositor.New(nil)             // protocol server with the standard globals
+//	defer c.Close()
+//	out := c.AddOutput(compositor.OutputConfig{Name: "HEADLESS-1", Width: 640, Height: 480})
+//	c.Listen("wayland-1")
+//	// backend frame loop, one iteration:
+//	c.Lock()
+//	if out.NeedsFrame() {
+//		res, _ := out.Render(renderer, target, age) // draws only the damage for this buffer's age
+//		_ = res
+//		out.Presented(protocol.Presentation{Time: protocol.MonotonicNow()})
+//	}
+//	c.Unlock()
+//
+// # Placement (kiosk)
+//
+// Every toplevel is configured full-screen at the output's size. The most
+// recently mapped toplevel is shown; it covers the output when its size
+// matches and is centred on the background otherwise (never scaled, so
+// pixels stay exact). Its subsurfaces are drawn at their positions, in
+// order. Earlier toplevels are hidden but still receive frame callbacks,
+// so they do not stall.
+//
+// # Locking
+//
+// The compositor's state is protected by the protocol server's lock. The
+// hooks it installs run with that lock held; a backend takes it with Lock
+// and Unlock (or Do) around NeedsFrame, Render, ScanoutCandidate and
+// Presented. None of these allocate in steady state.
+//
+// # Damage and buffer age
+//
+// Damage is kept per output in output pixels, as at most MaxDamageRects
+// rectangles per frame (more collapse into their bounding box). Render with
+// age n (the buffer was last drawn n frames ago, as EGL_EXT_buffer_age
+// defines it) repaints the damage of the current frame and of the n-1
+// frames before; age 0 or older than MaxAge repaints everything.
+package compositor
