@@ -16,8 +16,8 @@ type bufferKey struct {
 	key     uint64
 	buf     *protocol.Buffer
 	surface *protocol.Surface
-	dirty   Damage // buffer pixels changed since last drawn
-	fresh   bool   // never drawn, or changed in ways damage cannot say
+	dirty   Damage            // buffer pixels changed since last drawn
+	fresh   bool              // never drawn, or changed in ways damage cannot say
 	dma     *allocator.Buffer // a dma-buf's planes, duplicated once
 }
 

@@ -40,9 +40,9 @@ const maxPlacements = 32
 // Output is one output's scene, damage and frame state. Its methods must
 // be called with the compositor's lock held.
 type Output struct {
-	c     *Compositor
-	cfg   OutputConfig
-	proto *protocol.Output
+	c      *Compositor
+	cfg    OutputConfig
+	proto  *protocol.Output
 	bounds image.Rectangle
 
 	scene, prev []placement

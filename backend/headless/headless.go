@@ -45,12 +45,12 @@ type Options struct {
 
 // Backend is the headless backend.
 type Backend struct {
-	c        *compositor.Compositor
-	opts     Options
-	r        render.Renderer
-	outs     []*Output
-	closeMu  sync.Mutex
-	closed   bool
+	c       *compositor.Compositor
+	opts    Options
+	r       render.Renderer
+	outs    []*Output
+	closeMu sync.Mutex
+	closed  bool
 }
 
 // Output is one virtual output.
@@ -380,4 +380,3 @@ func (b *Backend) Close() error {
 }
 
 var _ backend.Backend = (*Backend)(nil)
-
