@@ -1,0 +1,414 @@
+package protocol
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/go-scanout/scanout/protocol/core"
+	"github.com/go-scanout/scanout/protocol/wl"
+	"github.com/go-scanout/scanout/protocol/xdg"
+)
+
+// The kiosk policy: every toplevel is configured fullscreen and activated
+// at the size of the first output (or 1024x768 before any output exists).
+
+func (s *Server) addXDG() {
+	v := s.opts.XDGWMBaseVersion
+	if v == 0 || v > xdg.WmBaseInterface.Version {
+		v = xdg.WmBaseInterface.Version
+	}
+	s.d.AddGlobal(xdg.WmBaseInterface, v, func(c *core.Client, r *core.Resource) error {
+		wm := &wmBase{s: s, res: r}
+		r.SetHandler(wm)
+		r.SetData(wm)
+		return nil
+	})
+}
+
+type wmBase struct {
+	s        *Server
+	res      *core.Resource
+	surfaces int
+	ping     uint32
+	pingSent time.Time
+}
+
+func (w *wmBase) Destroy(o xdg.WmBase) error {
+	if w.surfaces > 0 {
+		return o.Errorf(xdg.WmBaseErrorDefunctSurfaces, "destroyed with %d xdg_surfaces alive", w.surfaces)
+	}
+	return nil
+}
+
+func (w *wmBase) CreatePositioner(o xdg.WmBase, id xdg.Positioner) error {
+	id.SetHandler(&positioner{})
+	return nil
+}
+
+func (w *wmBase) GetXdgSurface(o xdg.WmBase, id xdg.Surface, surface wl.Surface) error {
+	x := surfaceFrom(surface.Resource)
+	if x.role != "" && x.role != "xdg_toplevel" && x.role != "xdg_popup" || x.xdg != nil {
+		return o.Errorf(xdg.WmBaseErrorRole, "wl_surface@%d already has the role %q", x.ID(), x.role)
+	}
+	if x.buffer != nil || (x.pending.attached && x.pending.buffer != nil) {
+		return o.Errorf(xdg.WmBaseErrorInvalidSurfaceState, "wl_surface@%d already has a buffer", x.ID())
+	}
+	xs := &xdgSurface{wm: w, surface: x, res: id.Resource}
+	x.xdg = xs
+	w.surfaces++
+	id.SetHandler(xs)
+	id.OnDestroy(func(*core.Resource) {
+		w.surfaces--
+		if x.xdg == xs {
+			x.xdg = nil
+			if x.mapped {
+				x.unmap()
+			}
+		}
+	})
+	return nil
+}
+
+func (w *wmBase) Pong(o xdg.WmBase, serial uint32) error {
+	if serial == w.ping {
+		w.ping = 0
+	}
+	return nil
+}
+
+// PingClients sends xdg_wm_base.ping to every client with an xdg_wm_base
+// and ends, with the unresponsive error, clients that did not answer the
+// previous ping within timeout. Call it periodically with the lock held.
+func (s *Server) PingClients(timeout time.Duration) {
+	now := time.Now()
+	seen := map[*wmBase]bool{}
+	for x := range s.surfaces {
+		if x.xdg == nil || seen[x.xdg.wm] || !x.xdg.wm.res.Alive() {
+			continue
+		}
+		w := x.xdg.wm
+		seen[w] = true
+		if w.ping != 0 {
+			if now.Sub(w.pingSent) > timeout {
+				w.res.PostError(xdg.WmBaseErrorUnresponsive, "no pong for ping %d within %v", w.ping, timeout)
+			}
+			continue
+		}
+		w.ping = s.d.NextSerial()
+		w.pingSent = now
+		xdg.WmBase{Resource: w.res}.SendPing(w.ping)
+	}
+}
+
+type positioner struct {
+	w, h       int32
+	anchor     Rect
+	anchorSet  bool
+	anchorEdge uint32
+	gravity    uint32
+	constraint uint32
+	offX, offY int32
+}
+
+func (p *positioner) Destroy(xdg.Positioner) error { return nil }
+func (p *positioner) SetSize(o xdg.Positioner, w, h int32) error {
+	if w <= 0 || h <= 0 {
+		return o.Errorf(xdg.PositionerErrorInvalidInput, "size %dx%d is not positive", w, h)
+	}
+	p.w, p.h = w, h
+	return nil
+}
+func (p *positioner) SetAnchorRect(o xdg.Positioner, x, y, w, h int32) error {
+	if w < 0 || h < 0 {
+		return o.Errorf(xdg.PositionerErrorInvalidInput, "anchor rectangle %dx%d is negative", w, h)
+	}
+	p.anchor, p.anchorSet = Rect{x, y, w, h}, true
+	return nil
+}
+func (p *positioner) SetAnchor(o xdg.Positioner, a uint32) error {
+	if a > xdg.PositionerAnchorBottomRight {
+		return o.Errorf(xdg.PositionerErrorInvalidInput, "anchor %d is not an xdg_positioner.anchor value", a)
+	}
+	p.anchorEdge = a
+	return nil
+}
+func (p *positioner) SetGravity(o xdg.Positioner, g uint32) error {
+	if g > xdg.PositionerGravityBottomRight {
+		return o.Errorf(xdg.PositionerErrorInvalidInput, "gravity %d is not an xdg_positioner.gravity value", g)
+	}
+	p.gravity = g
+	return nil
+}
+func (p *positioner) SetConstraintAdjustment(o xdg.Positioner, c uint32) error {
+	p.constraint = c
+	return nil
+}
+func (p *positioner) SetOffset(o xdg.Positioner, x, y int32) error {
+	p.offX, p.offY = x, y
+	return nil
+}
+func (p *positioner) SetReactive(xdg.Positioner) error                 { return nil }
+func (p *positioner) SetParentSize(xdg.Positioner, int32, int32) error { return nil }
+func (p *positioner) SetParentConfigure(xdg.Positioner, uint32) error  { return nil }
+
+// geometry places the popup relative to its parent: anchor point on the
+// anchor rectangle, then gravity, then offset (no constraint solving: a
+// kiosk has one full-screen parent).
+func (p *positioner) geometry() Rect {
+	a := p.anchor
+	x, y := a.X+a.W/2, a.Y+a.H/2
+	switch p.anchorEdge {
+	case xdg.PositionerAnchorTop, xdg.PositionerAnchorTopLeft, xdg.PositionerAnchorTopRight:
+		y = a.Y
+	case xdg.PositionerAnchorBottom, xdg.PositionerAnchorBottomLeft, xdg.PositionerAnchorBottomRight:
+		y = a.Y + a.H
+	}
+	switch p.anchorEdge {
+	case xdg.PositionerAnchorLeft, xdg.PositionerAnchorTopLeft, xdg.PositionerAnchorBottomLeft:
+		x = a.X
+	case xdg.PositionerAnchorRight, xdg.PositionerAnchorTopRight, xdg.PositionerAnchorBottomRight:
+		x = a.X + a.W
+	}
+	gx, gy := x-p.w/2, y-p.h/2
+	switch p.gravity {
+	case xdg.PositionerGravityTop, xdg.PositionerGravityTopLeft, xdg.PositionerGravityTopRight:
+		gy = y - p.h
+	case xdg.PositionerGravityBottom, xdg.PositionerGravityBottomLeft, xdg.PositionerGravityBottomRight:
+		gy = y
+	}
+	switch p.gravity {
+	case xdg.PositionerGravityLeft, xdg.PositionerGravityTopLeft, xdg.PositionerGravityBottomLeft:
+		gx = x - p.w
+	case xdg.PositionerGravityRight, xdg.PositionerGravityTopRight, xdg.PositionerGravityBottomRight:
+		gx = x
+	}
+	return Rect{gx + p.offX, gy + p.offY, p.w, p.h}
+}
+
+type xdgSurface struct {
+	wm         *wmBase
+	surface    *Surface
+	res        *core.Resource
+	top        *toplevel
+	popup      *popup
+	serials    []uint32 // configures sent, not yet acked
+	acked      bool     // a configure was acked since the role was given
+	configured bool     // the initial configure was sent
+	geometry   Rect
+}
+
+func (xs *xdgSurface) Destroy(o xdg.Surface) error {
+	if (xs.top != nil && xs.top.res.Alive()) || (xs.popup != nil && xs.popup.res.Alive()) {
+		return o.Errorf(xdg.SurfaceErrorDefunctRoleObject, "xdg_surface destroyed before its role object")
+	}
+	return nil
+}
+
+func (xs *xdgSurface) GetToplevel(o xdg.Surface, id xdg.Toplevel) error {
+	if xs.top != nil || xs.popup != nil {
+		return o.Errorf(xdg.SurfaceErrorAlreadyConstructed, "xdg_surface already has a role object")
+	}
+	t := &toplevel{xs: xs, res: id.Resource}
+	xs.top = t
+	xs.surface.role = "xdg_toplevel"
+	id.SetHandler(t)
+	id.OnDestroy(func(*core.Resource) {
+		xs.top = nil
+		xs.configured, xs.acked = false, false
+		if xs.surface.mapped {
+			xs.surface.unmap()
+		}
+	})
+	return nil
+}
+
+func (xs *xdgSurface) GetPopup(o xdg.Surface, id xdg.Popup, parent xdg.Surface, pos xdg.Positioner) error {
+	if xs.top != nil || xs.popup != nil {
+		return o.Errorf(xdg.SurfaceErrorAlreadyConstructed, "xdg_surface already has a role object")
+	}
+	p := pos.Handler().(*positioner)
+	if p.w == 0 || !p.anchorSet {
+		return xs.wm.res.Errorf(xdg.WmBaseErrorInvalidPositioner, "xdg_positioner@%d is incomplete (size and anchor rectangle are required)", pos.ID())
+	}
+	pp := &popup{xs: xs, res: id.Resource, geom: p.geometry()}
+	xs.popup = pp
+	xs.surface.role = "xdg_popup"
+	id.SetHandler(pp)
+	id.OnDestroy(func(*core.Resource) {
+		xs.popup = nil
+		if xs.surface.mapped {
+			xs.surface.unmap()
+		}
+	})
+	return nil
+}
+
+func (xs *xdgSurface) SetWindowGeometry(o xdg.Surface, x, y, w, h int32) error {
+	if w <= 0 || h <= 0 {
+		return o.Errorf(xdg.SurfaceErrorInvalidSize, "window geometry %dx%d is not positive", w, h)
+	}
+	xs.geometry = Rect{x, y, w, h}
+	return nil
+}
+
+func (xs *xdgSurface) AckConfigure(o xdg.Surface, serial uint32) error {
+	for i, s := range xs.serials {
+		if s == serial {
+			xs.serials = append(xs.serials[:0], xs.serials[i+1:]...)
+			xs.acked = true
+			return nil
+		}
+	}
+	return o.Errorf(xdg.SurfaceErrorInvalidSerial, "ack_configure(%d): no such configure is outstanding", serial)
+}
+
+// precommit validates a wl_surface.commit of an xdg surface.
+func (xs *xdgSurface) precommit() error {
+	x := xs.surface
+	if xs.top == nil && xs.popup == nil {
+		return xdg.Surface{Resource: xs.res}.Errorf(xdg.SurfaceErrorNotConstructed, "commit before get_toplevel or get_popup")
+	}
+	if x.pending.attached && x.pending.buffer != nil && !xs.acked {
+		return xdg.Surface{Resource: xs.res}.Errorf(xdg.SurfaceErrorUnconfiguredBuffer, "buffer attached before the first configure was acked")
+	}
+	return nil
+}
+
+// committed runs after the surface state became current.
+func (xs *xdgSurface) committed() {
+	x := xs.surface
+	if !xs.configured {
+		xs.configured = true
+		xs.configure()
+		return
+	}
+	if x.buffer != nil && !x.mapped && xs.acked {
+		x.map_()
+	} else if x.buffer == nil && x.mapped {
+		x.unmap()
+		xs.configured, xs.acked = false, false
+	}
+}
+
+func (xs *xdgSurface) configure() {
+	s := xs.wm.s
+	if xs.top != nil {
+		w, h := int32(1024), int32(768)
+		if len(s.outputs) > 0 {
+			c := s.outputs[0].cfg
+			w, h = c.Width/c.Scale, c.Height/c.Scale
+		}
+		t := xdg.Toplevel{Resource: xs.top.res}
+		// configure_bounds is optional and not sent: the configure
+		// already carries the size, and clients built with listeners
+		// for version 1 only (weston-presentation-shm) abort on it.
+		if t.Version() >= 5 && !xs.top.capsSent {
+			xs.top.capsSent = true
+			t.SendWmCapabilities(u32s(xdg.ToplevelWmCapabilitiesFullscreen))
+		}
+		t.SendConfigure(w, h, u32s(xdg.ToplevelStateFullscreen, xdg.ToplevelStateActivated))
+	} else if xs.popup != nil {
+		g := xs.popup.geom
+		xdg.Popup{Resource: xs.popup.res}.SendConfigure(g.X, g.Y, g.W, g.H)
+	}
+	serial := s.d.NextSerial()
+	if len(xs.serials) >= 64 { // a client that never acks: keep the newest
+		xs.serials = append(xs.serials[:0], xs.serials[1:]...)
+	}
+	xs.serials = append(xs.serials, serial)
+	xdg.Surface{Resource: xs.res}.SendConfigure(serial)
+}
+
+func u32s(v ...uint32) []byte {
+	b := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		b = binary.NativeEndian.AppendUint32(b, x)
+	}
+	return b
+}
+
+type toplevel struct {
+	xs           *xdgSurface
+	res          *core.Resource
+	title, appID string
+	capsSent     bool
+	minW, minH   int32
+	maxW, maxH   int32
+}
+
+func (t *toplevel) Destroy(xdg.Toplevel) error { return nil }
+func (t *toplevel) SetParent(o xdg.Toplevel, parent xdg.Toplevel) error {
+	if parent.Resource != nil && parent.Handler().(*toplevel) == t {
+		return o.Errorf(xdg.ToplevelErrorInvalidParent, "a toplevel cannot be its own parent")
+	}
+	return nil
+}
+func (t *toplevel) SetTitle(o xdg.Toplevel, title string) error { t.title = title; return nil }
+func (t *toplevel) SetAppId(o xdg.Toplevel, id string) error    { t.appID = id; return nil }
+func (t *toplevel) ShowWindowMenu(xdg.Toplevel, wl.Seat, uint32, int32, int32) error {
+	return nil
+}
+func (t *toplevel) Move(xdg.Toplevel, wl.Seat, uint32) error { return nil }
+func (t *toplevel) Resize(o xdg.Toplevel, seat wl.Seat, serial, edges uint32) error {
+	if edges > xdg.ToplevelResizeEdgeBottomRight || edges == 3 || edges == 7 || edges == 11 {
+		return o.Errorf(xdg.ToplevelErrorInvalidResizeEdge, "resize edge %d is not an xdg_toplevel.resize_edge value", edges)
+	}
+	return nil
+}
+func (t *toplevel) SetMaxSize(o xdg.Toplevel, w, h int32) error {
+	if w < 0 || h < 0 || (w > 0 && w < t.minW) || (h > 0 && h < t.minH) {
+		return o.Errorf(xdg.ToplevelErrorInvalidSize, "max size %dx%d is negative or below the min size", w, h)
+	}
+	t.maxW, t.maxH = w, h
+	return nil
+}
+func (t *toplevel) SetMinSize(o xdg.Toplevel, w, h int32) error {
+	if w < 0 || h < 0 || (t.maxW > 0 && w > t.maxW) || (t.maxH > 0 && h > t.maxH) {
+		return o.Errorf(xdg.ToplevelErrorInvalidSize, "min size %dx%d is negative or above the max size", w, h)
+	}
+	t.minW, t.minH = w, h
+	return nil
+}
+
+// Window-state requests are answered with the kiosk's fullscreen configure.
+func (t *toplevel) reconfigure() error {
+	if t.xs.configured {
+		t.xs.configure()
+	}
+	return nil
+}
+func (t *toplevel) SetMaximized(xdg.Toplevel) error             { return t.reconfigure() }
+func (t *toplevel) UnsetMaximized(xdg.Toplevel) error           { return t.reconfigure() }
+func (t *toplevel) SetFullscreen(xdg.Toplevel, wl.Output) error { return t.reconfigure() }
+func (t *toplevel) UnsetFullscreen(xdg.Toplevel) error          { return t.reconfigure() }
+func (t *toplevel) SetMinimized(xdg.Toplevel) error             { return nil }
+
+type popup struct {
+	xs      *xdgSurface
+	res     *core.Resource
+	geom    Rect
+	grabbed bool
+}
+
+func (p *popup) Destroy(xdg.Popup) error { return nil }
+func (p *popup) Grab(o xdg.Popup, seat wl.Seat, serial uint32) error {
+	if p.xs.surface.mapped {
+		return o.Errorf(xdg.PopupErrorInvalidGrab, "grab after the popup was mapped")
+	}
+	// No input device exists, so no serial can be valid: the popup is
+	// dismissed as the protocol prescribes for an invalid grab.
+	p.grabbed = true
+	return o.SendPopupDone()
+}
+func (p *popup) Reposition(o xdg.Popup, pos xdg.Positioner, token uint32) error {
+	pp := pos.Handler().(*positioner)
+	if pp.w == 0 || !pp.anchorSet {
+		return p.xs.wm.res.Errorf(xdg.WmBaseErrorInvalidPositioner, "xdg_positioner@%d is incomplete", pos.ID())
+	}
+	p.geom = pp.geometry()
+	o.SendRepositioned(token)
+	if p.xs.configured {
+		p.xs.configure()
+	}
+	return nil
+}
