@@ -171,6 +171,14 @@ func (p *plan) run(r image.Rectangle) {
 	dst := p.dst
 	dbpp := p.dk.bpp()
 	w := r.Dx()
+	if p.contiguousCopy(r) {
+		// Whole rows of both images with no padding: one copy, which
+		// memmove does with non-temporal stores when it is large.
+		n := r.Dy() * dst.Stride
+		sy := p.sr.Min.Y + r.Min.Y - p.dr.Min.Y
+		copy(dst.Pix[r.Min.Y*dst.Stride:][:n], p.src.Pix[sy*p.src.Stride:][:n])
+		return
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		drow := dst.Pix[y*dst.Stride+r.Min.X*dbpp:][:w*dbpp]
 		i, j := r.Min.X-p.dr.Min.X, y-p.dr.Min.Y
@@ -198,6 +206,14 @@ func (p *plan) run(r image.Rectangle) {
 			p.combine(drow[off*dbpp:], s, n, &sbuf, &dbuf)
 		}
 	}
+}
+
+// contiguousCopy reports whether r is a plain copy of whole, unpadded
+// rows of both images.
+func (p *plan) contiguousCopy(r image.Rectangle) bool {
+	return !p.affine && p.op == Src && p.alpha == 0xff && p.sk == p.dk && p.sk != kNV12 &&
+		r.Min.X == 0 && p.dr.Min.X == 0 && r.Dx() == p.dst.Width && p.sr.Dx() == p.src.Width &&
+		p.dst.Stride == p.dst.Width*p.dk.bpp() && p.src.Stride == p.dst.Stride
 }
 
 // scaled reports whether the map scales (a pure rotation or flip samples

@@ -38,6 +38,17 @@ var alphaIdx = [32]int8{
 	3, -1, 3, -1, 7, -1, 7, -1, 11, -1, 11, -1, 15, -1, 15, -1,
 }
 
+// oddIdx moves the odd bytes of every 16-bit lane to its low byte,
+// zeroing the high byte: a logical right shift by 8 of 16-bit lanes.
+// (Go 1.26 compiles ShiftAllRight with a constant count to a legacy-SSE
+// MOVQ into an XMM register inside the loop, an AVX-SSE transition on
+// every iteration that made the kernel 20 times slower; shuffles and
+// vector-count shifts avoid it.)
+var oddIdx = [32]int8{
+	1, -1, 3, -1, 5, -1, 7, -1, 9, -1, 11, -1, 13, -1, 15, -1,
+	1, -1, 3, -1, 5, -1, 7, -1, 9, -1, 11, -1, 13, -1, 15, -1,
+}
+
 // swapIdx exchanges bytes 0 and 2 of every pixel.
 var swapIdx = [32]int8{
 	2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
@@ -50,6 +61,7 @@ var packIdx = [8]uint32{0, 1, 4, 5, 2, 3, 6, 7}
 func overSIMD(dst, src []byte, n int) {
 	dst, src = dst[:n*4], src[:n*4]
 	aidx := archsimd.LoadInt8x32(&alphaIdx)
+	oidx := archsimd.LoadInt8x32(&oddIdx)
 	amask := archsimd.BroadcastUint32x8(0xff000000).AsUint8x32()
 	lo := archsimd.BroadcastUint16x16(0x00ff)
 	c80 := archsimd.BroadcastUint16x16(0x0080)
@@ -62,7 +74,7 @@ func overSIMD(dst, src []byte, n int) {
 			d := archsimd.LoadUint8x32((*[32]byte)(dst)).AsUint16x16()
 			ia := s.AsInt8x32().PermuteOrZeroGrouped(aidx).AsUint16x16().Xor(lo)
 			rb := d.And(lo).Mul(ia).Add(c80).MulHigh(c101)
-			ag := d.ShiftAllRight(8).Mul(ia).Add(c80).MulHigh(c101)
+			ag := d.AsInt8x32().PermuteOrZeroGrouped(oidx).AsUint16x16().Mul(ia).Add(c80).MulHigh(c101)
 			r := rb.Or(ag.ShiftAllLeft(8)).AsUint8x32().AddSaturated(s)
 			r.Store((*[32]byte)(dst))
 		}
@@ -77,13 +89,14 @@ func overSIMD(dst, src []byte, n int) {
 func mulSIMD(dst, src []byte, n int, m uint32) {
 	dst, src = dst[:n*4], src[:n*4]
 	lo := archsimd.BroadcastUint16x16(0x00ff)
+	oidx := archsimd.LoadInt8x32(&oddIdx)
 	mv := archsimd.BroadcastUint16x16(uint16(m))
 	c80 := archsimd.BroadcastUint16x16(0x0080)
 	c101 := archsimd.BroadcastUint16x16(0x0101)
 	for len(src) >= 32 && len(dst) >= 32 {
 		s := archsimd.LoadUint8x32((*[32]byte)(src)).AsUint16x16()
 		rb := s.And(lo).Mul(mv).Add(c80).MulHigh(c101)
-		ag := s.ShiftAllRight(8).Mul(mv).Add(c80).MulHigh(c101)
+		ag := s.AsInt8x32().PermuteOrZeroGrouped(oidx).AsUint16x16().Mul(mv).Add(c80).MulHigh(c101)
 		rb.Or(ag.ShiftAllLeft(8)).AsUint8x32().Store((*[32]byte)(dst))
 		src, dst = src[32:], dst[32:]
 	}
@@ -134,11 +147,13 @@ func from565SIMD(dst, src []byte, n int) {
 	m300 := archsimd.BroadcastUint32x8(0x300)
 	mf80000 := archsimd.BroadcastUint32x8(0xf80000)
 	alpha := archsimd.BroadcastUint32x8(0xff000000)
+	n1 := archsimd.BroadcastUint32x8(1)
+	n2 := archsimd.BroadcastUint32x8(2)
 	conv := func(p archsimd.Uint32x8) archsimd.Uint32x8 {
 		a := p.ShiftAllLeft(3).And(m700f8)
-		b := p.ShiftAllRight(2).And(m7)
+		b := p.ShiftRight(n2).And(m7)
 		c := p.ShiftAllLeft(5).And(mfc00)
-		d := p.ShiftAllRight(1).And(m300)
+		d := p.ShiftRight(n1).And(m300)
 		e := p.ShiftAllLeft(8).And(mf80000)
 		return a.Or(b).Or(c).Or(d).Or(e).Or(alpha)
 	}
@@ -161,8 +176,11 @@ func to565SIMD(dst, src []byte, n int) {
 	m7e0 := archsimd.BroadcastUint32x8(0x7e0)
 	mf800 := archsimd.BroadcastUint32x8(0xf800)
 	pidx := archsimd.LoadUint32x8(&packIdx)
+	n3 := archsimd.BroadcastUint32x8(3)
+	n5 := archsimd.BroadcastUint32x8(5)
+	n8 := archsimd.BroadcastUint32x8(8)
 	conv := func(p archsimd.Uint32x8) archsimd.Int32x8 {
-		return p.ShiftAllRight(3).And(m1f).Or(p.ShiftAllRight(5).And(m7e0)).Or(p.ShiftAllRight(8).And(mf800)).AsInt32x8()
+		return p.ShiftRight(n3).And(m1f).Or(p.ShiftRight(n5).And(m7e0)).Or(p.ShiftRight(n8).And(mf800)).AsInt32x8()
 	}
 	for len(src) >= 64 && len(dst) >= 32 {
 		a := conv(archsimd.LoadUint8x32((*[32]byte)(src)).AsUint32x8())
