@@ -1,3 +1,36 @@
-// Package drm is the DRM/KMS backend: modeset, swapchain, page-flip-driven
-// frame loop, direct scanout of client buffers and composition otherwise.
+// Package drm is the DRM/KMS backend: it drives one connector of a KMS
+// device with atomic commits.
+//
+// Open finds a card with a connected connector (or the one configured),
+// becomes DRM master (or says who holds it and how to get it), picks a
+// CRTC the connector can use and a mode (preferred or configured),
+// negotiates the primary plane's scanout memory with kms/scanout (the
+// plan per plane, with reasons), and chooses the renderer (GL when it
+// imports a buffer from the plan, else the CPU). Feedback returns the
+// linux-dmabuf feedback derived from the plan: a scanout tranche for the
+// display device, then the renderer's formats.
+//
+// Attach adds the output to a compositor, allocates the swapchain once
+// through the plan's winning route (a DMA heap or dumb buffers; the
+// route's refusals fall through to the next accepted one), and modesets
+// with an atomic commit checked by TEST_ONLY first.
+//
+// Run is the frame loop, driven by page-flip events read on Go's poller.
+// A frame is produced only when a client committed: if the scene is one
+// full-screen dma-buf the plane accepts (the plan lists its format and a
+// TEST_ONLY commit passes) it is scanned out directly with no copy;
+// otherwise the damage is rendered into the swapchain buffer with the
+// oldest content that is not on screen, repainting what its buffer age
+// requires. Frame callbacks and presentation feedback carry the flip's
+// timestamp. A failed commit (EBUSY, or a refusal) leaves the previous
+// frame on screen and is retried at the next frame with full damage, so
+// the screen never goes black. Buffers KMS refused are remembered and
+// composited from then on.
+//
+// Connector hotplug is read from kernel uevents (netlink
+// NETLINK_KOBJECT_UEVENT): a change on the device re-reads the connector
+// and modesets again when it is (re)connected or its mode changed.
+//
+// Close turns off what the backend showed and restores the CRTC state it
+// found (mode, framebuffer, connector routing), then drops DRM master.
 package drm

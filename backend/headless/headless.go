@@ -317,19 +317,12 @@ func (o *Output) capture() *image.RGBA {
 }
 
 // CaptureWhen waits until pred, evaluated with the lock held after each
-// presented frame, returns true, and returns that frame. Typical
-// predicates: "the toplevel committed its third buffer".
+// presented frame (never before the next frame, so a predicate may count
+// frames), returns true, and returns that frame. Typical predicates: "the
+// toplevel committed its third buffer".
 func (o *Output) CaptureWhen(ctx context.Context, pred func() bool) (*image.RGBA, error) {
 	w := &waiter{pred: pred, done: make(chan struct{})}
-	o.b.c.Do(func() {
-		if o.front >= 0 && pred() {
-			w.img = o.capture()
-			close(w.done)
-			return
-		}
-		o.waiters = append(o.waiters, w)
-		o.out.DamageAll() // make sure a frame happens even when idle
-	})
+	o.b.c.Do(func() { o.waiters = append(o.waiters, w) })
 	select {
 	case <-w.done:
 		return w.img, nil

@@ -2,23 +2,26 @@
 // application full-screen, on a DRM display when it can drive one and
 // headless otherwise, and prints what it chose and why.
 //
-// This build is the placeholder that precedes the real compositor: it
-// prints what the demo will do and exits 0.
+//	compositor-demo [flags] [-- app args...]
+//
+// With no app it runs a built-in demo client; in headless mode it then
+// draws -frames frames, writes a screenshot and exits, so that
+//
+//	go run ./cmd/compositor-demo
+//
+// does its whole job on a machine with no GPU, no display and no root.
+// At start it prints the devices found, the renderer chosen and the
+// negotiated route per plane with reasons; on SIGINT or SIGTERM it
+// restores the display and exits; at exit it prints its counters.
+//
+// See docs/compositor.md for the flags, the environment variables and a
+// kiosk deployment recipe.
 package main
 
 import (
-	"fmt"
 	"os"
 )
 
 func main() {
-	fmt.Println(`compositor-demo: not implemented yet. When it is, it will:
-  - find the DRM devices and DMA heaps, negotiate per KMS plane where scanout
-    memory must come from, and print the route chosen for each plane and why;
-  - pick the DRM backend when a connected display can be driven, else headless;
-  - open a Wayland socket, start the application given after "--" (or a
-    built-in demo client) full-screen, render with GL or the CPU blitter,
-    and write a screenshot in headless mode;
-  - restore the display and print frame counters on SIGINT or SIGTERM.`)
-	os.Exit(0)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
