@@ -105,18 +105,25 @@ func randomFrame(f allocator.Format, pix []byte, w, h int) {
 	}
 }
 
-// tiles64 is every 64x64 tile of a w x h frame.
-func tiles64(w, h int) ([]image.Rectangle, [][4]int) {
+// tiles64 is every 64x64 tile of a w x h frame in row-major order, or
+// with sparse only every other one (a checkerboard, which no region can
+// coalesce), as damage and as pixman rectangles.
+func tiles64(w, h int, sparse bool) ([]image.Rectangle, [][4]int, []int32) {
 	var r []image.Rectangle
 	var px [][4]int
+	var flat []int32
 	for y := 0; y < h; y += 64 {
 		for x := 0; x < w; x += 64 {
+			if sparse && (x/64+y/64)%2 == 1 {
+				continue
+			}
 			t := image.Rect(x, y, min(x+64, w), min(y+64, h))
 			r = append(r, t)
 			px = append(px, [4]int{t.Min.X, t.Min.Y, t.Dx(), t.Dy()})
+			flat = append(flat, int32(t.Min.X), int32(t.Min.Y), int32(t.Dx()), int32(t.Dy()))
 		}
 	}
-	return r, px
+	return r, px, flat
 }
 
 // interleaved runs goOp and pxOp alternately b.N times and reports their
@@ -145,10 +152,27 @@ func interleaved(b *testing.B, sets int, goOp, pxOp func(set int)) {
 			goT += t2.Sub(t1)
 		}
 	}
+	b.StopTimer()
 	n := float64(b.N)
 	b.ReportMetric(float64(goT.Nanoseconds())/n, "go_ns")
 	b.ReportMetric(float64(pxT.Nanoseconds())/n, "pixman_ns")
 	b.ReportMetric(float64(pxT)/float64(goT), "x_pixman")
+}
+
+// measure runs goOp and pxOp interleaved iters times outside the
+// benchmark loop and returns their total times and pixman/go.
+func measure(sets, iters int, goOp, pxOp func(set int)) (goT, pxT time.Duration, ratio float64) {
+	half := sets / 2
+	for i := 0; i < iters; i++ {
+		t0 := time.Now()
+		goOp(i % sets)
+		t1 := time.Now()
+		pxOp((i + half) % sets)
+		t2 := time.Now()
+		goT += t1.Sub(t0)
+		pxT += t2.Sub(t1)
+	}
+	return goT, pxT, float64(pxT) / float64(goT)
 }
 
 // benchOp is one Composite benchmark: for each size, hot and cold, full
@@ -167,29 +191,43 @@ func benchOp(b *testing.B, op Op, sf, df allocator.Format, tiles bool) {
 			}
 			damages := []string{"full"}
 			if tiles {
-				damages = append(damages, "tiles64")
+				damages = append(damages, "tiles64", "tiles64sparse")
 			}
 			for _, dmg := range damages {
 				b.Run(fmt.Sprintf("%s/%s/%s", sz.name, temp, dmg), func(b *testing.B) {
 					sets := makeSets(b, n, sz.w, sz.h, sf, df, randomFrame)
 					var damage []image.Rectangle
-					if dmg == "tiles64" {
+					var flat []int32
+					if dmg != "full" {
 						var px [][4]int
-						damage, px = tiles64(sz.w, sz.h)
+						damage, px, flat = tiles64(sz.w, sz.h, dmg == "tiles64sparse")
 						for _, s := range sets {
 							s.dstPxPM.SetClip(px)
 						}
 					}
 					blit := &Blit{Op: op, Alpha: Opaque}
-					interleaved(b, n, func(i int) {
+					goOp := func(i int) {
 						s := sets[i]
 						if err := Composite(&s.dstImg, &s.srcImg, blit, damage); err != nil {
 							b.Fatal(err)
 						}
-					}, func(i int) {
+					}
+					// pixman as weston and wlroots call it: damage as the
+					// destination's clip region, one composite.
+					interleaved(b, n, goOp, func(i int) {
 						s := sets[i]
 						pixmanref.Composite(pop, s.srcPM, nil, s.dstPxPM, 0, 0, 0, 0, sz.w, sz.h)
 					})
+					if flat != nil {
+						// And one pixman call per tile (no clip region).
+						for _, s := range sets {
+							s.dstPxPM.SetClip(nil)
+						}
+						_, _, ratio := measure(n, max(10, b.N), goOp, func(i int) {
+							pixmanref.CompositeRects(pop, sets[i].srcPM, sets[i].dstPxPM, flat)
+						})
+						b.ReportMetric(ratio, "x_pixman_calls")
+					}
 				})
 			}
 		}

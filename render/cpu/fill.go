@@ -37,9 +37,13 @@ func Fill(dst *Image, r image.Rectangle, c Color, op Op, damage []image.Rectangl
 		fillRect(dst, dk, clip, w, op)
 		return nil
 	}
+	var m merger
 	for _, d := range damage {
-		fillRect(dst, dk, d.Intersect(clip), w, op)
+		if r, ok := m.add(d.Intersect(clip)); ok {
+			fillRect(dst, dk, r, w, op)
+		}
 	}
+	fillRect(dst, dk, m.pend, w, op)
 	return nil
 }
 

@@ -171,7 +171,13 @@ func randDamage(rng *rand.Rand, w, h int) []image.Rectangle {
 		y1 := y + 1 + rng.IntN(h/2+2)
 		x0 := rng.IntN(w+4) - 2
 		x1 := x0 + rng.IntN(w+4)
-		d = append(d, image.Rect(x0, y, x1, y1))
+		if x1 > x0+1 && rng.IntN(2) == 0 {
+			// Two horizontally adjacent pieces, as a region has.
+			xm := x0 + 1 + rng.IntN(x1-x0-1)
+			d = append(d, image.Rect(x0, y, xm, y1), image.Rect(xm, y, x1, y1))
+		} else {
+			d = append(d, image.Rect(x0, y, x1, y1))
+		}
 		y = y1 + rng.IntN(3)
 	}
 	return d
@@ -204,25 +210,6 @@ func pixmanComposite(dst, src *refImage, op Op, alpha uint8, so image.Point, dr 
 			continue
 		}
 		pixmanref.Composite(pop, src.pm, mask, dst.pm, so.X+r.Min.X-dr.Min.X, so.Y+r.Min.Y-dr.Min.Y, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
-	}
-}
-
-// bothPaths runs f on the SWAR kernels and, when this binary has them, on
-// the SIMD kernels.
-func bothPaths(t *testing.T, f func(t *testing.T)) {
-	for _, simd := range []bool{false, true} {
-		name := "swar"
-		if simd {
-			name = "simd"
-		}
-		t.Run(name, func(t *testing.T) {
-			restore := setSIMD(simd)
-			defer restore()
-			if simd && SIMD() == "" {
-				t.Skip("no SIMD kernels in this build (GOEXPERIMENT=simd on amd64 with AVX2)")
-			}
-			f(t)
-		})
 	}
 }
 

@@ -66,18 +66,34 @@ func overSIMD(dst, src []byte, n int) {
 	lo := archsimd.BroadcastUint16x16(0x00ff)
 	c80 := archsimd.BroadcastUint16x16(0x0080)
 	c101 := archsimd.BroadcastUint16x16(0x0101)
-	for len(src) >= 32 && len(dst) >= 32 {
-		s := archsimd.LoadUint8x32((*[32]byte)(src))
-		if amask.AndNot(s).IsZero() { // all eight opaque
-			s.Store((*[32]byte)(dst))
-		} else if !s.IsZero() {
-			d := archsimd.LoadUint8x32((*[32]byte)(dst)).AsUint16x16()
-			ia := s.AsInt8x32().PermuteOrZeroGrouped(aidx).AsUint16x16().Xor(lo)
-			rb := d.And(lo).Mul(ia).Add(c80).MulHigh(c101)
-			ag := d.AsInt8x32().PermuteOrZeroGrouped(oidx).AsUint16x16().Mul(ia).Add(c80).MulHigh(c101)
-			r := rb.Or(ag.ShiftAllLeft(8)).AsUint8x32().AddSaturated(s)
-			r.Store((*[32]byte)(dst))
+	// blend is OVER of eight pixels: dst*(255-alpha)/255 per channel with
+	// pixman's rounding (t = x*ia + 0x80; (t*0x101) >> 16), plus the
+	// source with unsigned saturation.
+	blend := func(s, d8 archsimd.Uint8x32) archsimd.Uint8x32 {
+		d := d8.AsUint16x16()
+		ia := s.AsInt8x32().PermuteOrZeroGrouped(aidx).AsUint16x16().Xor(lo)
+		rb := d.And(lo).Mul(ia).Add(c80).MulHigh(c101)
+		ag := d8.AsInt8x32().PermuteOrZeroGrouped(oidx).AsUint16x16().Mul(ia).Add(c80).MulHigh(c101)
+		return rb.Or(ag.ShiftAllLeft(8)).AsUint8x32().AddSaturated(s)
+	}
+	for len(src) >= 64 && len(dst) >= 64 {
+		s0 := archsimd.LoadUint8x32((*[32]byte)(src))
+		s1 := archsimd.LoadUint8x32((*[32]byte)(src[32:]))
+		if amask.AndNot(s0.And(s1)).IsZero() { // all sixteen opaque
+			s0.Store((*[32]byte)(dst))
+			s1.Store((*[32]byte)(dst[32:]))
+		} else if !s0.Or(s1).IsZero() {
+			d0 := archsimd.LoadUint8x32((*[32]byte)(dst))
+			d1 := archsimd.LoadUint8x32((*[32]byte)(dst[32:]))
+			blend(s0, d0).Store((*[32]byte)(dst))
+			blend(s1, d1).Store((*[32]byte)(dst[32:]))
 		}
+		src, dst = src[64:], dst[64:]
+	}
+	if len(src) >= 32 && len(dst) >= 32 {
+		s := archsimd.LoadUint8x32((*[32]byte)(src))
+		d := archsimd.LoadUint8x32((*[32]byte)(dst))
+		blend(s, d).Store((*[32]byte)(dst))
 		src, dst = src[32:], dst[32:]
 	}
 	archsimd.ClearAVXUpperBits()

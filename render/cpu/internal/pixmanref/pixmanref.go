@@ -12,6 +12,12 @@ package pixmanref
 //     for (int i = 0; i < n; i++)
 //         pixman_image_composite32(op, src, mask, dst, sx, sy, 0, 0, dx, dy, w, h);
 // }
+//
+// static void composite_rects(pixman_op_t op, pixman_image_t *src, pixman_image_t *dst,
+//     const int *r, int n) {
+//     for (int i = 0; i < n; i++, r += 4)
+//         pixman_image_composite32(op, src, NULL, dst, r[0], r[1], 0, 0, r[0], r[1], r[2], r[3]);
+// }
 import "C"
 
 import (
@@ -159,6 +165,16 @@ func CompositeN(op Op, src, mask, dst *Image, sx, sy, dx, dy, w, h, n int) {
 		mp = mask.p
 	}
 	C.composite_n(C.pixman_op_t(op), src.p, mp, dst.p, C.int(sx), C.int(sy), C.int(dx), C.int(dy), C.int(w), C.int(h), C.int(n))
+}
+
+// CompositeRects runs one unscaled composite per rectangle (x, y, w, h;
+// the same coordinates in src and dst) in one cgo call: damage drawn
+// rectangle by rectangle without a clip region.
+func CompositeRects(op Op, src, dst *Image, rects []int32) {
+	if len(rects) < 4 {
+		return
+	}
+	C.composite_rects(C.pixman_op_t(op), src.p, dst.p, (*C.int)(unsafe.Pointer(&rects[0])), C.int(len(rects)/4))
 }
 
 // Memcpy is C memcpy, the baseline of the copy benchmarks.
