@@ -93,7 +93,7 @@ func TestRealClients(t *testing.T) {
 			// it binds xdg_wm_base at the advertised version but has
 			// listeners for version 1 only
 			opts: &Options{XDGWMBaseVersion: 3},
-						// -p paces with presentation feedback instead of frame callbacks
+			// -p paces with presentation feedback instead of frame callbacks
 			done: func(st clientStats) bool { return st.mapped > 0 && st.bufferCommits >= 10 && st.presented >= 10 }},
 		{name: "weston-simple-egl", cmd: []string{"weston-simple-egl"}, env: []string{"LIBGL_ALWAYS_SOFTWARE=1"}, done: mappedWithFrames(10)},
 		{name: "foot", cmd: []string{"foot", "--config=/dev/null", "sh", "-c", "for i in $(seq 200); do echo line $i; sleep 0.02; done; sleep 60"}, done: mappedWithFrames(5)},
