@@ -65,6 +65,8 @@ type Renderer struct {
 	stats Stats
 	// failImport, when set (tests), refuses the import of matching sources.
 	failImport func(*render.Source) bool
+	// failTarget, when set (tests), refuses the import of matching targets.
+	failTarget func(*render.Target) bool
 	// loseContext, when set (tests), makes the next Finish see a lost context.
 	loseContext bool
 }
@@ -240,7 +242,11 @@ func (r *Renderer) Begin(t *render.Target, damage []image.Rectangle) error {
 	}
 	var fb *framebuffer
 	var err error
-	r.th.Do(func() { fb, err = r.bindTarget(t, damage) })
+	if r.failTarget != nil && r.failTarget(t) {
+		err = fmt.Errorf("render/gl: import target %v: %w (forced by test)", t.DMABuf, render.ErrImport)
+	} else {
+		r.th.Do(func() { fb, err = r.bindTarget(t, damage) })
+	}
 	if err != nil {
 		if errors.Is(err, render.ErrBadRect) || errors.Is(err, render.ErrUnsupportedFormat) && t.Image != nil {
 			return err

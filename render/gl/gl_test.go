@@ -5,6 +5,7 @@ package gl
 import (
 	"fmt"
 	"image"
+	"os"
 	"strings"
 	"testing"
 
@@ -278,26 +279,76 @@ func TestLostContextReplaysTheFrameOnCPU(t *testing.T) {
 	}
 }
 
-func TestUnimportableTargetDrawsTheFrameOnCPU(t *testing.T) {
+// requireImportIfBackports fails when the Mesa 25 environment of
+// scripts/mesa-backports is selected but dma-buf import is missing.
+func requireImportIfBackports(t *testing.T, g *Renderer) {
+	t.Helper()
+	if os.Getenv("SCANOUT_MESA") == "backports" && !g.Caps().DMABufImport {
+		t.Fatalf("SCANOUT_MESA=backports but %s has no EGL_EXT_image_dma_buf_import", g.Caps().Renderer)
+	}
+}
+
+// TestDmaBufTargetRendersRight renders into a buffer given as a dma-buf
+// target (memfd memory: Mesa 25's llvmpipe imports it, Mesa 22.3's
+// surfaceless EGL cannot import at all, so the frame goes to the CPU);
+// either way the buffer holds the right frame. With failTarget the
+// refusal is forced.
+func TestDmaBufTargetRendersRight(t *testing.T) {
+	for _, forced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refusal forced %v", forced), func(t *testing.T) {
+			g := openGL(t, "")
+			requireImportIfBackports(t, g)
+			if forced {
+				g.failTarget = func(*render.Target) bool { return true }
+			}
+			pix := pattern(allocator.ARGB8888, 32, 32, 2)
+			buf := memfdBuffer(t, render.NewImage(allocator.XRGB8888, 48, 40))
+			src := &render.Source{Key: 3, Image: pix}
+			q := render.Quad{Dst: image.Rect(4, 2, 44, 38), Opacity: 0.9, Transform: render.Rotate270}
+			runOne(t, g, &render.Target{Key: 9, DMABuf: buf}, src, &q)
+			wantCPU := forced || !g.Caps().DMABufImport
+			if st := g.Stats(); (st.CPUFrames == 1) != wantCPU {
+				t.Fatalf("Stats = %+v, want the frame on the CPU: %v", st, wantCPU)
+			}
+			want := render.NewImage(allocator.XRGB8888, 48, 40)
+			runOne(t, render.NewCPU(), &render.Target{Image: want}, src, &q)
+			got := render.NewImage(allocator.XRGB8888, 48, 40)
+			if err := buf.Access(allocator.AccessRead, func(mem []byte) error {
+				copy(got.Pix, mem)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			compare(t, "buffer memory", got, want, false)
+			compare(t, "ReadPixels", readAll(t, g, 48, 40), readXRGB(want), false)
+		})
+	}
+}
+
+// TestDmaBufSourceImportsOrFallsBack draws a buffer given as a dma-buf
+// source: imported as an EGLImage when EGL can (Mesa 25), read by the CPU
+// otherwise; the frame is right either way and the import is cached.
+func TestDmaBufSourceImportsOrFallsBack(t *testing.T) {
 	g := openGL(t, "")
-	pix := pattern(allocator.XRGB8888, 32, 32, 2)
-	buf := memfdBuffer(t, render.NewImage(allocator.XRGB8888, 32, 32))
-	src := &render.Source{Key: 3, Image: pix}
-	q := render.Quad{Dst: image.Rect(0, 0, 32, 32), Opacity: 1}
-	runOne(t, g, &render.Target{Key: 9, DMABuf: buf}, src, &q)
-	if st := g.Stats(); st.CPUFrames != 1 {
-		t.Fatalf("Stats = %+v, want the frame on the CPU", st)
+	requireImportIfBackports(t, g)
+	pix := pattern(allocator.ABGR8888, 24, 20, 4)
+	buf := memfdBuffer(t, pix)
+	// Opaque (SRC): drawing twice gives the same frame.
+	q := render.Quad{Dst: image.Rect(0, 0, 48, 40), Opacity: 1, Opaque: true}
+	glT, cpuT := render.NewImage(allocator.ARGB8888, 48, 40), render.NewImage(allocator.ARGB8888, 48, 40)
+	for i := 0; i < 2; i++ {
+		runOne(t, g, &render.Target{Key: 1, Image: glT}, &render.Source{Key: 2, DMABuf: buf}, &q)
 	}
-	got := readAll(t, g, 32, 32)
-	want := render.NewImage(allocator.ARGB8888, 32, 32)
-	if err := buf.Access(allocator.AccessRead, func(mem []byte) error {
-		copy(want.Pix, mem)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	runOne(t, render.NewCPU(), &render.Target{Image: cpuT}, &render.Source{Image: pix}, &q)
+	compare(t, "frame", glT, cpuT, true)
+	st := g.Stats()
+	if g.Caps().DMABufImport {
+		if st.Imports != 1 || st.ImportFallbacks != 0 {
+			t.Errorf("Stats = %+v, want exactly one (cached) import", st)
+		}
+	} else if st.Imports != 0 || st.ImportFallbacks != 1 {
+		t.Errorf("Stats = %+v, want one fallback without EGL_EXT_image_dma_buf_import", st)
 	}
-	compare(t, "ReadPixels vs buffer memory", got, want, false)
-	compare(t, "buffer memory vs source", want, pix, false)
 }
 
 func TestSelectionPicksGL(t *testing.T) {
