@@ -43,13 +43,13 @@ func bothPaths(t *testing.T, f func(t *testing.T)) {
 
 func TestOverRoundsLikePixman(t *testing.T) {
 	tests := []struct{ src, dst, want uint32 }{
-		{0x00000000, 0xff123456, 0xff123456},  // transparent leaves dst
-		{0xff102030, 0xff123456, 0xff102030},  // opaque replaces
-		{0x80404040, 0xff000000, 0xff404040},  // alpha 128 over black
-		{0x80404040, 0xffffffff, 0xffbfbfbf},  // 255*127/255 = 127 (+0x40)
-		{0x01010101, 0xff808080, 0xff808080},  // 128*254/255 = 127.5 -> 128, +1 = 129? see below
-		{0x7f000000, 0xffc8c8c8, 0xff646464},  // 200*128/255 = 100.39 -> 100
-		{0xc0ffffff, 0xffffffff, 0xffffffff},  // saturates
+		{0x00000000, 0xff123456, 0xff123456}, // transparent leaves dst
+		{0xff102030, 0xff123456, 0xff102030}, // opaque replaces
+		{0x80404040, 0xff000000, 0xff404040}, // alpha 128 over black
+		{0x80404040, 0xffffffff, 0xffbfbfbf}, // 255*127/255 = 127 (+0x40)
+		{0x01010101, 0xff808080, 0xff808080}, // 128*254/255 = 127.5 -> 128, +1 = 129? see below
+		{0x7f000000, 0xffc8c8c8, 0xff646464}, // 200*128/255 = 100.39 -> 100
+		{0xc0ffffff, 0xffffffff, 0xffffffff}, // saturates
 	}
 	// Recompute the fifth case by the formula rather than by hand.
 	tests[4].want = 0xff000000 | 0x010101*(1+(128*254+128+((128*254+128)>>8))>>8)
