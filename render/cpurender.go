@@ -15,7 +15,8 @@ type cpuRenderer struct {
 	damage   []image.Rectangle
 	begun    bool
 	closed   bool
-	finished *Target // last finished target, for ReadPixels
+	finished Target // last finished target, for ReadPixels
+	haveLast bool
 	clip     []image.Rectangle
 }
 
@@ -146,8 +147,7 @@ func (c *cpuRenderer) Finish() (Sync, error) {
 	if !c.begun {
 		return nil, ErrNotBegun
 	}
-	t := c.target
-	c.finished = &t
+	c.finished, c.haveLast = c.target, true
 	c.begun = false
 	return doneSync{}, nil
 }
@@ -157,10 +157,10 @@ type doneSync struct{}
 func (doneSync) Wait(time.Duration) error { return nil }
 
 func (c *cpuRenderer) ReadPixels(r image.Rectangle, dst *Image) error {
-	if c.finished == nil {
+	if !c.haveLast {
 		return fmt.Errorf("render/cpu: read pixels: %w", ErrNotBegun)
 	}
-	return withPixels(c.finished, false, func(src *Image) error { return readImage(src, r, dst) })
+	return withPixels(&c.finished, false, func(src *Image) error { return readImage(src, r, dst) })
 }
 
 // readImage copies r of src into dst at (0,0), converting formats.
@@ -200,6 +200,6 @@ func (c *cpuRenderer) Forget(key uint64) {}
 func (c *cpuRenderer) Close() error {
 	c.closed = true
 	c.begun = false
-	c.finished = nil
+	c.finished, c.haveLast = Target{}, false
 	return nil
 }

@@ -25,19 +25,23 @@ type Renderer interface {
 
 	// Begin binds target for the following Clear and Draw calls and clips
 	// them to damage, in target pixels (nil: the whole target). Damage
-	// outside the target is ignored. Begin on a Target the renderer has
+	// rectangles must not overlap (as those of a region never do: OVER
+	// would blend twice); damage outside the target is ignored. Begin on a Target the renderer has
 	// seen before reuses its import (EGLImage + framebuffer, or mapping).
 	Begin(target *Target, damage []image.Rectangle) error
 
 	// Clear fills the damaged area of the target with c (SRC, not OVER).
 	Clear(c Color) error
 
-	// Draw composites one textured quad from src into the target.
+	// Draw composites one textured quad from src into the target. src
+	// (and its pixels) must stay valid until Finish: a GL frame that
+	// fails is drawn again on the CPU.
 	Draw(src *Source, q *Quad) error
 
 	// Finish ends the frame. The returned Sync signals when the pixels are
-	// in the target buffer (for the CPU path, immediately). The frame's
-	// target stays bound for ReadPixels until the next Begin.
+	// in the target buffer (for the CPU path, immediately); it is valid
+	// until the next Finish. The frame's target stays readable with
+	// ReadPixels until the next Finish.
 	Finish() (Sync, error)
 
 	// ReadPixels copies r (target pixels) of the last finished target into

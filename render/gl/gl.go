@@ -63,12 +63,30 @@ type Renderer struct {
 	frameErr error
 
 	stats Stats
+	// The arguments and results of the frame-path calls to the GL thread,
+	// and the closures that run them, made once so that a frame does not
+	// allocate.
+	c                                         call
+	fnBind, fnClear, fnDraw, fnFinish, fnWait func()
+	sync                                      fenceSync
 	// failImport, when set (tests), refuses the import of matching sources.
 	failImport func(*render.Source) bool
 	// failTarget, when set (tests), refuses the import of matching targets.
 	failTarget func(*render.Target) bool
 	// loseContext, when set (tests), makes the next Finish see a lost context.
 	loseContext bool
+}
+
+type call struct {
+	target *render.Target
+	damage []image.Rectangle
+	fb     *framebuffer
+	color  render.Color
+	src    *render.Source
+	q      *render.Quad
+	sync   render.Sync
+	wait   time.Duration
+	err    error
 }
 
 // op is one recorded Clear or Draw, replayed on the CPU if the frame fails.
@@ -117,6 +135,12 @@ func Open(opts *render.Options, fallback render.Renderer) (render.Renderer, erro
 		texs: map[uint64]*texture{}, fbs: map[uint64]*framebuffer{}, refused: map[uint64]error{},
 		damage: make([]image.Rectangle, 0, 16), ops: make([]op, 0, 64), verts: new([16]float32),
 	}
+	r.sync.r = r
+	r.fnBind = func() { r.c.fb, r.c.err = r.bindTarget(r.c.target, r.c.damage) }
+	r.fnClear = func() { r.clear(r.c.color) }
+	r.fnDraw = func() { r.c.err = r.draw(r.c.src, r.c.q) }
+	r.fnFinish = func() { r.c.sync, r.c.err = r.finish() }
+	r.fnWait = func() { r.c.err = r.sync.wait(r.c.wait) }
 	var err error
 	r.th.Do(func() { err = r.init(opts.Device) })
 	if err != nil {
@@ -245,7 +269,10 @@ func (r *Renderer) Begin(t *render.Target, damage []image.Rectangle) error {
 	if r.failTarget != nil && r.failTarget(t) {
 		err = fmt.Errorf("render/gl: import target %v: %w (forced by test)", t.DMABuf, render.ErrImport)
 	} else {
-		r.th.Do(func() { fb, err = r.bindTarget(t, damage) })
+		r.c.target, r.c.damage = t, damage
+		r.th.Do(r.fnBind)
+		fb, err = r.c.fb, r.c.err
+		r.c = call{}
 	}
 	if err != nil {
 		if errors.Is(err, render.ErrBadRect) || errors.Is(err, render.ErrUnsupportedFormat) && t.Image != nil {
@@ -430,20 +457,23 @@ func (r *Renderer) Clear(c render.Color) error {
 		return r.cpu.Clear(c)
 	}
 	r.ops = append(r.ops, op{clear: true, color: c})
-	r.th.Do(func() {
-		cr, cb := c.R, c.B
-		if r.fb.bgr {
-			cr, cb = cb, cr
-		}
-		gl.ClearColor(cr, c.G, cb, c.A)
-		gl.Enable(gl.SCISSOR_TEST)
-		for _, d := range r.damage {
-			gl.Scissor(int32(d.Min.X), int32(d.Min.Y), int32(d.Dx()), int32(d.Dy()))
-			gl.Clear(gl.COLOR_BUFFER_BIT)
-		}
-		gl.Disable(gl.SCISSOR_TEST)
-	})
+	r.c.color = c
+	r.th.Do(r.fnClear)
 	return nil
+}
+
+func (r *Renderer) clear(c render.Color) {
+	cr, cb := c.R, c.B
+	if r.fb.bgr {
+		cr, cb = cb, cr
+	}
+	gl.ClearColor(cr, c.G, cb, c.A)
+	gl.Enable(gl.SCISSOR_TEST)
+	for _, d := range r.damage {
+		gl.Scissor(int32(d.Min.X), int32(d.Min.Y), int32(d.Dx()), int32(d.Dy()))
+		gl.Clear(gl.COLOR_BUFFER_BIT)
+	}
+	gl.Disable(gl.SCISSOR_TEST)
 }
 
 // Draw composites src. The Source must stay valid until Finish (the frame
@@ -459,8 +489,10 @@ func (r *Renderer) Draw(src *render.Source, q *render.Quad) error {
 		return fmt.Errorf("render/gl: draw: exactly one of DMABuf and Image must be set: %w", render.ErrBadRect)
 	}
 	r.ops = append(r.ops, op{src: src, q: *q})
-	var err error
-	r.th.Do(func() { err = r.draw(src, q) })
+	r.c.src, r.c.q = src, q
+	r.th.Do(r.fnDraw)
+	err := r.c.err
+	r.c = call{}
 	return err
 }
 
@@ -727,9 +759,9 @@ func (r *Renderer) Finish() (render.Sync, error) {
 		r.lastCPU = true
 		return r.cpu.Finish()
 	}
-	var err error
-	var sync render.Sync
-	r.th.Do(func() { sync, err = r.finish() })
+	r.th.Do(r.fnFinish)
+	sync, err := r.c.sync, r.c.err
+	r.c = call{}
 	if err == nil {
 		r.lastCPU = false
 		r.last = r.fb
@@ -789,7 +821,8 @@ func (r *Renderer) finish() (render.Sync, error) {
 	}
 	gl.Flush()
 	r.fence = f
-	return &fenceSync{r: r, f: f}, nil
+	r.sync.f = f
+	return &r.sync, nil
 }
 
 type doneSync struct{}
@@ -801,22 +834,32 @@ type fenceSync struct {
 	f egl.Fence
 }
 
+// Wait waits for the frame's fence. The renderer keeps one fenceSync:
+// a Sync is valid until the next Finish, as the interface says.
 func (s *fenceSync) Wait(timeout time.Duration) error {
-	var err error
-	s.r.th.Do(func() {
-		if s.r.fence != s.f {
-			return // a later frame's fence replaced it: already complete
-		}
-		err = s.r.d.WaitFence(s.f, timeout)
-		if err == nil {
-			s.r.d.DestroyFence(s.f)
-			s.r.fence = 0
-		}
-	})
+	r := s.r
+	r.c.wait = timeout
+	r.th.Do(r.fnWait)
+	err := r.c.err
+	r.c = call{}
 	if errors.Is(err, egl.ErrTimeout) {
 		return render.ErrTimeout
 	}
 	return err
+}
+
+// wait runs on the GL thread.
+func (s *fenceSync) wait(timeout time.Duration) error {
+	r := s.r
+	if r.fence == 0 || r.fence != s.f {
+		return nil // already waited for, or replaced by a later frame's
+	}
+	if err := r.d.WaitFence(s.f, timeout); err != nil {
+		return err
+	}
+	r.d.DestroyFence(s.f)
+	r.fence = 0
+	return nil
 }
 
 // readInto reads rectangle d of the bound framebuffer into m at p (same
