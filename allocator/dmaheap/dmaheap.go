@@ -139,7 +139,7 @@ func UdevRule(name, group string) string {
 
 func openError(name, path string, err error) error {
 	route := "dmaheap:" + name
-	e := &allocator.Error{Op: "open " + path, Route: route, Kind: allocator.Classify(err), Err: err}
+	e := &allocator.Error{Op: "open heap node", Route: route, Kind: allocator.Classify(err), Err: err}
 	switch {
 	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
 		owner := ""

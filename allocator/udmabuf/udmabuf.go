@@ -80,7 +80,7 @@ func (a *Allocator) device() (*fd.FD, error) {
 	}
 	f, err := fd.Open(a.path, unix.O_RDWR)
 	if err != nil {
-		e := &allocator.Error{Op: "open " + a.path, Route: "udmabuf", Kind: allocator.Classify(err), Err: err}
+		e := &allocator.Error{Op: "open device", Route: "udmabuf", Kind: allocator.Classify(err), Err: err}
 		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
 			e.Hint = fmt.Sprintf("%s exists but uid %d cannot open it; add the rule\n    KERNEL==\"udmabuf\", GROUP=\"video\", MODE=\"0660\"\nto /etc/udev/rules.d/70-udmabuf.rules, add the user to group video, then run: udevadm control --reload && udevadm trigger", a.path, os.Geteuid())
 		}

@@ -1,0 +1,87 @@
+package dumb
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/allocator/internal/vkmstest"
+	"github.com/go-scanout/scanout/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m, nil) }
+
+func openVKMS(t *testing.T) *Allocator {
+	t.Helper()
+	a, err := Open(testenv.RequireDRMCard(t, "vkms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestDumbBufferScansOutExactly(t *testing.T) {
+	a := openVKMS(t)
+	b, err := a.Allocate(allocator.Request{Width: 640, Height: 480, Format: allocator.XRGB8888, Usage: allocator.UsageScanout | allocator.UsageCPUWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.Device().OpenHandles() != 0 {
+		t.Errorf("%d GEM handles left open after export", a.Device().OpenHandles())
+	}
+	if b.Planes[0].Stride < 640*4 || b.Size < uint64(b.Planes[0].Stride)*480 {
+		t.Errorf("pitch %d size %d", b.Planes[0].Stride, b.Size)
+	}
+	d := vkmstest.Open(t, 640, 480)
+	defer d.Close()
+	d.Check(t, b, 0x17)
+}
+
+func TestDumbMultiPlaneLayoutFitsAllocation(t *testing.T) {
+	a := openVKMS(t)
+	for _, f := range []allocator.Format{allocator.NV12, allocator.YUV420, allocator.P010, allocator.RGB565, allocator.YUYV} {
+		b, err := a.Allocate(allocator.Request{Width: 322, Height: 241, Format: f, Usage: allocator.UsageCPUWrite})
+		if err != nil {
+			t.Fatalf("%v: %v", f, err)
+		}
+		fi, _ := f.Info()
+		err = b.AccessPlanes(allocator.AccessWrite, func(planes [][]byte) error {
+			for i, p := range b.Planes {
+				_, rows := fi.PlaneSize(i, 322, 241)
+				need := int(p.Stride)*(rows-1) + fi.MinStride(i, 322)
+				if len(planes[i]) < need {
+					t.Errorf("%v plane %d: %d bytes mapped, need %d", f, i, len(planes[i]), need)
+					continue
+				}
+				planes[i][need-1] = 0xee // the last byte of the plane must be writable
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		b.Close()
+	}
+}
+
+func TestRenderNodeRefusesDumb(t *testing.T) {
+	p := testenv.RequireDRMRender(t, "vgem")
+	a, err := Open(p)
+	if err != nil {
+		// vgem's render node may report no dumb capability at all.
+		if !errors.Is(err, allocator.ErrUnsupportedUsage) {
+			t.Fatal(err)
+		}
+		return
+	}
+	defer a.Close()
+	_, err = a.Allocate(allocator.Request{Width: 64, Height: 64, Format: allocator.XRGB8888})
+	if !errors.Is(err, allocator.ErrPermission) || !errors.Is(err, unix.EACCES) || !strings.Contains(err.Error(), "not render nodes") {
+		t.Errorf("err = %v, want EACCES explained", err)
+	}
+}
