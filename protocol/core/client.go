@@ -309,3 +309,23 @@ func (c *Client) destroyLocked() {
 	delete(c.d.clients, c)
 	close(c.wake)
 }
+
+// Inject dispatches requests from b as if the client had sent them on
+// its socket (without descriptors), stopping at the first protocol error,
+// which disconnects the client as usual. It is for fuzzing and
+// benchmarking the decode-and-dispatch path; call it with the lock held.
+// It returns the number of bytes consumed.
+func (c *Client) Inject(b []byte) int {
+	total := 0
+	for len(b) > 0 && !c.dead {
+		n := c.conn.Feed(b)
+		if n == 0 {
+			c.PostError(displayErrorf(ErrorInvalidMethod, "message larger than the input buffer"))
+			break
+		}
+		b = b[n:]
+		total += n
+		c.dispatchAll()
+	}
+	return total
+}

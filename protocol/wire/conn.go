@@ -183,23 +183,33 @@ func (c *Conn) takeRights(oob []byte) error {
 // when more bytes must be read with Fill first. body aliases the buffer and
 // is valid until the next Fill.
 func (c *Conn) Next() (h Header, body []byte, ok bool, err error) {
-	avail := c.end - c.start
-	if avail < HeaderSize {
-		return Header{}, nil, false, nil
+	h, body, n, err := Frame(c.in[c.start:c.end], c.limits.MaxMessageSize)
+	if err != nil || n == 0 {
+		return h, nil, false, err
 	}
-	h = ParseHeader(c.in[c.start:])
-	if h.Size < HeaderSize || h.Size%4 != 0 {
-		return h, nil, false, &Error{Op: "decode", Obj: h.Sender, Err: fmt.Errorf("%w (size %d)", ErrBadSize, h.Size)}
-	}
-	if int(h.Size) > c.limits.MaxMessageSize {
-		return h, nil, false, &Error{Op: "decode", Obj: h.Sender, Err: fmt.Errorf("%w (%d > %d bytes)", ErrMessageTooLarge, h.Size, c.limits.MaxMessageSize)}
-	}
-	if avail < int(h.Size) {
-		return h, nil, false, nil
-	}
-	body = c.in[c.start+HeaderSize : c.start+int(h.Size)]
-	c.start += int(h.Size)
+	c.start += n
 	return h, body, true, nil
+}
+
+// Frame splits the first message off b. n is the message's size, 0 when b
+// does not yet hold a whole message. A header announcing a size that is
+// not a multiple of 4, smaller than the header or larger than maxSize is
+// an error.
+func Frame(b []byte, maxSize int) (h Header, body []byte, n int, err error) {
+	if len(b) < HeaderSize {
+		return Header{}, nil, 0, nil
+	}
+	h = ParseHeader(b)
+	if h.Size < HeaderSize || h.Size%4 != 0 {
+		return h, nil, 0, &Error{Op: "decode", Obj: h.Sender, Err: fmt.Errorf("%w (size %d)", ErrBadSize, h.Size)}
+	}
+	if int(h.Size) > maxSize {
+		return h, nil, 0, &Error{Op: "decode", Obj: h.Sender, Err: fmt.Errorf("%w (%d > %d bytes)", ErrMessageTooLarge, h.Size, maxSize)}
+	}
+	if len(b) < int(h.Size) {
+		return h, nil, 0, nil
+	}
+	return h, b[HeaderSize:h.Size:h.Size], int(h.Size), nil
 }
 
 // Buffered returns the number of received bytes not yet returned by Next.
@@ -414,4 +424,17 @@ func (c *Conn) FlushBlocking(mu interface {
 		return &Error{Op: "sendmsg", Err: err}
 	}
 	return ferr
+}
+
+// Feed appends b to the input buffer as if it had been received, and
+// returns how many bytes fitted. For fuzzing and benchmarks of the
+// dispatch path without a socket.
+func (c *Conn) Feed(b []byte) int {
+	if c.start > 0 {
+		n := copy(c.in, c.in[c.start:c.end])
+		c.start, c.end = 0, n
+	}
+	n := copy(c.in[c.end:], b)
+	c.end += n
+	return n
 }
