@@ -69,13 +69,16 @@ func (d *Device) CloseHandle(h uint32) error {
 		return nil
 	}
 	delete(d.handles, h)
-	d.mu.Unlock()
+	// Close in the kernel before unlocking: a concurrent import of the
+	// same dma-buf must not be handed this handle number just before it
+	// dies.
 	var err error
 	if r.dumb {
 		err = uapi.ModeDestroyDumb(d.fd, h)
 	} else {
 		err = uapi.GemClose(d.fd, h)
 	}
+	d.mu.Unlock()
 	return uapi.WithObjects(err, "handle %d", h)
 }
 

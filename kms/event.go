@@ -70,8 +70,12 @@ func (d *Device) ReadEvents(h func(Event)) error {
 	var n int
 	var rerr error
 	err := d.fd.Read(func(raw int) bool {
-		n, rerr = unix.Read(raw, d.evBuf)
-		return rerr != unix.EAGAIN
+		for {
+			n, rerr = unix.Read(raw, d.evBuf)
+			if rerr != unix.EINTR {
+				return rerr != unix.EAGAIN
+			}
+		}
 	})
 	if err != nil {
 		return err
