@@ -211,3 +211,19 @@ func TestPlaneFileHandsOutIndependentDescriptor(t *testing.T) {
 	}
 	f.Close()
 }
+
+// The frame path allocates nothing: a repeated Access on a mapped buffer
+// must not allocate.
+func TestAccessDoesNotAllocate(t *testing.T) {
+	b := newShm(t, 64, 64, XRGB8888)
+	defer b.Close()
+	noop := func([]byte) error { return nil }
+	b.Access(AccessReadWrite, noop)
+	if n := testing.AllocsPerRun(100, func() { b.Access(AccessReadWrite, noop) }); n != 0 {
+		t.Errorf("Access allocates %v times per call", n)
+	}
+	nop := func([][]byte) error { return nil }
+	if n := testing.AllocsPerRun(100, func() { b.AccessPlanes(AccessRead, nop) }); n != 0 {
+		t.Errorf("AccessPlanes allocates %v times per call", n)
+	}
+}

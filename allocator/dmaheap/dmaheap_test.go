@@ -8,11 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/allocator/internal/cbench"
 	"github.com/go-scanout/scanout/allocator/internal/vkmstest"
 	"github.com/go-scanout/scanout/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m, nil) }
+func TestMain(m *testing.M) { cbench.Main(m, nil) }
 
 func TestKindOf(t *testing.T) {
 	tests := []struct {

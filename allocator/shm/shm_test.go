@@ -7,10 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/go-scanout/scanout/allocator"
-	"github.com/go-scanout/scanout/internal/testenv"
+	"github.com/go-scanout/scanout/allocator/internal/cbench"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m, nil) }
+func TestMain(m *testing.M) { cbench.Main(m, nil) }
 
 func TestAllocateSealedMemfd(t *testing.T) {
 	a := New(nil)
