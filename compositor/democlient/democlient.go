@@ -15,6 +15,8 @@ import (
 	"image"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	nlos "github.com/neurlang/wayland/os"
 	"github.com/neurlang/wayland/wl"
@@ -287,6 +289,17 @@ func (c *client) redraw() {
 	c.n++
 }
 
+// dispatch reads and handles one event. neurlang/wayland panics when its
+// connection is closed under a reader; that is reported as an error.
+func dispatch(d *wl.Display) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("connection closed while dispatching: %v", v)
+		}
+	}()
+	return d.Context().Run()
+}
+
 // Run connects, draws opts.Frames frames (or until ctx is done) and
 // disconnects. The caller's environment must have XDG_RUNTIME_DIR set.
 func Run(ctx context.Context, opts Options) (Stats, error) {
@@ -307,8 +320,20 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	var once sync.Once
 	closeConn := func() { once.Do(func() { d.Context().Close() }) }
 	defer closeConn()
-	stop := context.AfterFunc(ctx, closeConn)
-	defer stop()
+	// When ctx ends the loop stops at the next event (the compositor
+	// keeps sending frame callbacks); if none comes, the connection is
+	// closed under the reader after a grace period.
+	var stopped atomic.Bool
+	var grace *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		stopped.Store(true)
+		grace = time.AfterFunc(time.Second, closeConn)
+	})
+	defer func() {
+		if !stop() && grace != nil {
+			grace.Stop()
+		}
+	}()
 
 	if c.registry, err = d.GetRegistry(); err != nil {
 		return Stats{}, fmt.Errorf("democlient: get registry: %w", err)
@@ -334,13 +359,17 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	c.check(c.toplevel.SetTitle(opts.Title))
 	c.check(c.toplevel.SetAppId("scanout.democlient"))
 	c.check(c.surface.Commit())
-	for !c.done && c.err == nil {
-		if err := d.Context().Run(); err != nil && !errors.Is(err, wl.ErrContextRunProxyNil) {
-			if ctx.Err() != nil {
-				break
+	for !c.done && c.err == nil && !stopped.Load() {
+		if err := dispatch(d); err != nil && !errors.Is(err, wl.ErrContextRunProxyNil) {
+			if stopped.Load() {
+				return Stats{Frames: c.n, Width: c.bw, Height: c.bh}, nil
 			}
 			c.check(fmt.Errorf("democlient: %w", err))
 		}
+	}
+	if stopped.Load() {
+		c.freeBuffers()
+		return Stats{Frames: c.n, Width: c.bw, Height: c.bh}, nil
 	}
 	st := Stats{Frames: c.n, Width: c.bw, Height: c.bh}
 	if c.err == nil && c.done {
