@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/allocator/internal/cbench"
 	"github.com/go-scanout/scanout/allocator/internal/vkmstest"
 	"github.com/go-scanout/scanout/internal/testenv"
 )
@@ -15,7 +16,7 @@ import (
 // Mesa keeps descriptors of its own (the shader cache, the DRI driver's
 // device) for the life of the process.
 func TestMain(m *testing.M) {
-	testenv.Main(m, &testenv.Options{AllowFD: func(target string) bool {
+	cbench.Main(m, &testenv.Options{AllowFD: func(target string) bool {
 		return strings.Contains(target, "mesa") || strings.HasPrefix(target, "/dev/dri/") || strings.Contains(target, "anon_inode")
 	}})
 }
