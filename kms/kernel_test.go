@@ -919,3 +919,39 @@ func TestRenderNodeRefusesDumbBuffersWithAHint(t *testing.T) {
 	}
 	t.Logf("render node answer: %v", err)
 }
+
+func TestOutFenceSignalsAndFeedsTheNextCommitAsInFence(t *testing.T) {
+	d := openCard(t, "vkms")
+	s := newScene(t, d, 640, 480)
+	a := newBuffer(t, d, 640, 480, allocator.XRGB8888, func(x, y int) uint32 { return 0x112233 })
+	b := newBuffer(t, d, 640, 480, allocator.XRGB8888, func(x, y int) uint32 { return 0x445566 })
+	s.modeset(t, a.fb)
+	r := d.NewAtomicRequest()
+	defer r.Close()
+	r.Set(s.primary.ID, "FB_ID", uint64(b.fb)).OutFence(s.crtc)
+	if err := r.Commit(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	fence := r.TakeOutFence(s.crtc)
+	if fence == nil {
+		t.Fatal("no out-fence after a commit with OUT_FENCE_PTR")
+	}
+	defer fence.Close()
+	if err := WaitFence(fence, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The signalled fence gates the next flip.
+	r.Reset()
+	r.Set(s.primary.ID, "FB_ID", uint64(a.fb)).InFence(s.primary.ID, fence)
+	if err := r.Commit(0, 0); err != nil {
+		t.Fatalf("commit with IN_FENCE_FD: %v", err)
+	}
+	// Something that is not a sync_file is refused.
+	notFence := allocHeap(t, testenv.RequireHeap(t, "system"), 4096)
+	defer notFence.Close()
+	r.Reset()
+	r.Set(s.primary.ID, "FB_ID", uint64(b.fb)).InFence(s.primary.ID, notFence)
+	if err := r.Commit(AtomicTestOnly, 0); !errors.Is(err, unix.EINVAL) {
+		t.Errorf("IN_FENCE_FD with a dma-buf: %v; want EINVAL", err)
+	}
+}
