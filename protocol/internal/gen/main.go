@@ -105,15 +105,22 @@ func main() {
 	xmlDir := flag.String("xml", "xml", "directory of the vendored XML files")
 	outDir := flag.String("out", ".", "protocol/ directory to write packages into")
 	flag.Parse()
+	if err := run(*xmlDir, *outDir); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run generates every package from xmlDir into outDir/<pkg>/protocol_gen.go.
+func run(xmlDir, outDir string) error {
 	var protos []*Protocol
 	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(*xmlDir, f.xml))
+		b, err := os.ReadFile(filepath.Join(xmlDir, f.xml))
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		p := &Protocol{pkg: f.pkg}
 		if err := xml.Unmarshal(b, p); err != nil {
-			log.Fatalf("%s: %v", f.xml, err)
+			return fmt.Errorf("%s: %v", f.xml, err)
 		}
 		for _, i := range p.Interfaces {
 			ifacePkg[i.Name] = f.pkg
@@ -124,14 +131,17 @@ func main() {
 	for i, p := range protos {
 		src, err := generate(p, files[i].xml)
 		if err != nil {
-			log.Fatalf("%s: %v", files[i].xml, err)
+			return fmt.Errorf("%s: %v", files[i].xml, err)
 		}
-		dir := filepath.Join(*outDir, p.pkg)
-		os.MkdirAll(dir, 0o755)
+		dir := filepath.Join(outDir, p.pkg)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(filepath.Join(dir, "protocol_gen.go"), src, 0o644); err != nil {
-			log.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }
 
 // typeName turns wl_surface into Surface, zwp_linux_buffer_params_v1 into
