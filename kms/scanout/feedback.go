@@ -2,6 +2,7 @@ package scanout
 
 import (
 	"github.com/go-scanout/scanout/allocator"
+	"golang.org/x/sys/unix"
 )
 
 // Feedback is a neutral description of linux-dmabuf feedback (zwp_linux_dmabuf_feedback_v1):
@@ -12,7 +13,10 @@ type Feedback struct {
 	// better applies: the render node if there is one, else the display
 	// node.
 	MainDevice string
-	Tranches   []Tranche
+	// MainDev is MainDevice's device number (st_rdev, unix.Mkdev), 0 when
+	// the node cannot be stat'ed (replayed plans).
+	MainDev  uint64
+	Tranches []Tranche
 	// Notes explain tranches that were left out.
 	Notes []string
 }
@@ -21,10 +25,30 @@ type Feedback struct {
 type Tranche struct {
 	// TargetDevice is the node the tranche's buffers are meant for.
 	TargetDevice string
+	// TargetDev is TargetDevice's device number, 0 if unknown.
+	TargetDev uint64
 	// Scanout is the tranche's scanout flag: buffers that follow it can be
 	// put on a plane directly.
 	Scanout bool
 	Formats allocator.FormatSet
+	// Ordered lists the same pairs best first (the plan's order), which
+	// is how the protocol's tranches want them.
+	Ordered []FormatModifier
+}
+
+// FormatModifier is one format with one modifier.
+type FormatModifier struct {
+	Format   allocator.Format
+	Modifier allocator.Modifier
+}
+
+// devNumber returns the device number of a node, 0 if it cannot be stat'ed.
+func devNumber(path string) uint64 {
+	var st unix.Stat_t
+	if path == "" || unix.Stat(path, &st) != nil {
+		return 0
+	}
+	return uint64(st.Rdev)
 }
 
 // clientObtainable reports whether a client can obtain memory of route r
@@ -45,13 +69,16 @@ func (d *DevicePlan) Feedback(renderFormats *allocator.FormatSet) Feedback {
 		fb.MainDevice = d.Render
 	}
 	var scan, all allocator.FormatSet
+	var scanOrder, allOrder []FormatModifier
 	if p := d.Primary(); p != nil {
 		for _, f := range p.Formats {
 			all.Add(f.Format, f.Modifier)
+			allOrder = append(allOrder, FormatModifier{f.Format, f.Modifier})
 			routes, _ := p.RoutesFor(f.Format, f.Modifier)
 			for _, r := range routes {
 				if clientObtainable(r) {
 					scan.Add(f.Format, f.Modifier)
+					scanOrder = append(scanOrder, FormatModifier{f.Format, f.Modifier})
 					break
 				}
 			}
@@ -60,15 +87,19 @@ func (d *DevicePlan) Feedback(renderFormats *allocator.FormatSet) Feedback {
 		fb.Notes = append(fb.Notes, "no primary plane: no scanout tranche")
 	}
 	if scan.Len() > 0 {
-		fb.Tranches = append(fb.Tranches, Tranche{TargetDevice: d.Node, Scanout: true, Formats: scan})
+		fb.Tranches = append(fb.Tranches, Tranche{TargetDevice: d.Node, TargetDev: devNumber(d.Node), Scanout: true, Formats: scan, Ordered: scanOrder})
 	} else if d.Primary() != nil {
 		fb.Notes = append(fb.Notes, "no scanout tranche: the primary plane accepted no memory a client can allocate (heap, udmabuf, GBM)")
 	}
-	rt := Tranche{TargetDevice: fb.MainDevice}
+	fb.MainDev = devNumber(fb.MainDevice)
+	rt := Tranche{TargetDevice: fb.MainDevice, TargetDev: fb.MainDev}
 	if renderFormats != nil {
 		rt.Formats = renderFormats.Clone()
+		for f, m := range rt.Formats.All() {
+			rt.Ordered = append(rt.Ordered, FormatModifier{f, m})
+		}
 	} else {
-		rt.Formats = all
+		rt.Formats, rt.Ordered = all, allOrder
 	}
 	if rt.Formats.Len() > 0 {
 		fb.Tranches = append(fb.Tranches, rt)
