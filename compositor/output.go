@@ -112,6 +112,14 @@ func (o *Output) NeedsFrame() bool { return o.needFrame || !o.pending.Empty() ||
 // Damaged reports whether anything must be redrawn.
 func (o *Output) Damaged() bool { return !o.pending.Empty() || o.full }
 
+// AddDamage damages r (output pixels) and schedules a frame, for
+// backends and tools that change what is shown outside the clients
+// (overlays, tests).
+func (o *Output) AddDamage(r image.Rectangle) {
+	o.pending.Add(r.Intersect(o.bounds))
+	o.kick()
+}
+
 // DamageAll marks the whole output damaged (after a modeset, or when
 // the target contents are unknown).
 func (o *Output) DamageAll() { o.damageAll(); o.kick() }

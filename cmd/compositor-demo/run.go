@@ -232,6 +232,7 @@ func demo(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	fmt.Fprint(stdout, rep.String())
 	fmt.Fprintf(stdout, "wayland socket: %s/%s\n", os.Getenv("XDG_RUNTIME_DIR"), sock)
 
+	started := time.Now()
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var runErr error
@@ -348,7 +349,9 @@ wait:
 	if err := be.Close(); err != nil {
 		fmt.Fprintf(stderr, "compositor-demo: %v\n", err)
 	}
-	fmt.Fprintf(stdout, "counters: %v\n", c.Stats().Snapshot())
+	st := c.Stats().Snapshot()
+	fmt.Fprintf(stdout, "counters: %v\n", st)
+	fmt.Fprintf(stdout, "cpu: %s\n", cpuLine(started, st.Frames))
 	if runErr != nil {
 		return runErr
 	}
@@ -385,4 +388,21 @@ func abs(p string) string {
 		return a
 	}
 	return p
+}
+
+// cpuLine reports this process's CPU time (user + system; an application
+// started after -- is a child and not counted), per frame, and the frame
+// rate since start.
+func cpuLine(start time.Time, frames uint64) string {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return err.Error()
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	el := time.Since(start)
+	per := time.Duration(0)
+	if frames > 0 {
+		per = cpu / time.Duration(frames)
+	}
+	return fmt.Sprintf("%v user+sys in %v, %v per frame, %.1f frames/s", cpu.Round(time.Millisecond), el.Round(time.Millisecond), per.Round(time.Microsecond), float64(frames)/el.Seconds())
 }

@@ -38,6 +38,9 @@ type Options struct {
 	Width, Height int
 	// Title is the xdg_toplevel title (default "scanout demo").
 	Title string
+	// Hold keeps the window shown, without drawing, after Frames frames
+	// until ctx is done (for measuring an idle compositor).
+	Hold bool
 }
 
 // Stats are what Run did.
@@ -158,7 +161,9 @@ func (c *client) HandleSurfaceConfigure(ev xdg.SurfaceConfigureEvent) {
 func (c *client) HandleCallbackDone(wl.CallbackDoneEvent) {
 	c.cb = nil
 	if c.opts.Frames > 0 && c.n >= c.opts.Frames {
-		c.done = true
+		if !c.opts.Hold {
+			c.done = true
+		}
 		return
 	}
 	c.redraw()
