@@ -167,3 +167,21 @@ func TestParseModetestRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanesJSONRoundTrip(t *testing.T) {
+	d, err := ParsePlanesJSON([]byte(readHW(t, "rpi4-vc4.planes.derived.json")), "/dev/dri/card1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := MarshalPlanesJSON(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParsePlanesJSON(b, "/dev/dri/card1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PlanesHash() != back.PlanesHash() {
+		t.Errorf("round trip changed the planes:\n%s", b)
+	}
+}
