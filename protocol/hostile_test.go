@@ -114,6 +114,9 @@ func (h *hc) toplevel() (surf, xs, top, serial uint32) {
 		if e.Object == xs && e.Name == "configure" {
 			serial = e.Args[0].(uint32)
 		}
+		if prev != nil {
+			prev(e)
+		}
 	}
 	h.Send(surf, wl.SurfaceRequestCommit)
 	if err := h.Roundtrip(); err != nil {
