@@ -117,6 +117,17 @@ const (
 	Nearest
 )
 
+// String names the filter.
+func (f Filter) String() string {
+	switch f {
+	case Bilinear:
+		return "bilinear"
+	case Nearest:
+		return "nearest"
+	}
+	return "invalid"
+}
+
 // Transform is a wl_output.transform value: a counter-clockwise rotation
 // by a multiple of 90 degrees, applied after an optional horizontal flip
 // (the Flipped variants). The numeric values equal the protocol's.
