@@ -39,6 +39,15 @@ type Selection struct {
 // String is the one-line form for logs and reports.
 func (s Selection) String() string { return s.Name + ": " + s.Reason }
 
+// FallbackReporter is implemented by renderers that may draw a frame on
+// another path than their own (the GL renderer falls back to the CPU for
+// targets it cannot import and frames it loses).
+type FallbackReporter interface {
+	// LastFrameFallback is why the last frame was not drawn on the
+	// renderer's own path, or nil.
+	LastFrameFallback() error
+}
+
 // GLFactory opens the GL renderer; render/gl registers one when built with
 // its tags. fallback is the CPU renderer GL uses for buffers or frames it
 // cannot draw.
@@ -150,6 +159,11 @@ func probe(r Renderer, t *Target) error {
 	}
 	if err != nil {
 		return fmt.Errorf("test draw: %w", err)
+	}
+	if fr, ok := r.(FallbackReporter); ok {
+		if err := fr.LastFrameFallback(); err != nil {
+			return fmt.Errorf("test draw went to the CPU: %w", err)
+		}
 	}
 	got := NewImage(argb8888, 8, 8)
 	if err := r.ReadPixels(rect(0, 0, 8, 8), got); err != nil {

@@ -60,7 +60,7 @@ type Renderer struct {
 	fence    egl.Fence
 	verts    *[16]float32 // own allocation: cgo may not see the Renderer's pointers
 	readBuf  []byte
-	frameErr error
+	frameErr error // why this frame is on the CPU; nil on GL
 
 	stats Stats
 	// The arguments and results of the frame-path calls to the GL thread,
@@ -246,6 +246,10 @@ func (r *Renderer) Caps() render.Caps {
 	return c
 }
 
+// LastFrameFallback implements render.FallbackReporter: why the last
+// frame was drawn by the CPU renderer, or nil when GL drew it.
+func (r *Renderer) LastFrameFallback() error { return r.frameErr }
+
 // Stats returns the fallback counters.
 func (r *Renderer) Stats() Stats { return r.stats }
 
@@ -261,7 +265,12 @@ func (r *Renderer) Begin(t *render.Target, damage []image.Rectangle) error {
 	if t == nil || (t.Image == nil) == (t.DMABuf == nil) {
 		return fmt.Errorf("render/gl: bind target: exactly one of DMABuf and Image must be set: %w", render.ErrBadRect)
 	}
-	if r.lost != nil || r.refused[t.Key] != nil && t.Key != 0 {
+	if r.lost != nil {
+		r.frameErr = r.lost
+		return r.beginCPU(t, damage)
+	}
+	if e := r.refused[t.Key]; e != nil && t.Key != 0 {
+		r.frameErr = e
 		return r.beginCPU(t, damage)
 	}
 	var fb *framebuffer
@@ -281,6 +290,7 @@ func (r *Renderer) Begin(t *render.Target, damage []image.Rectangle) error {
 		if t.Key != 0 {
 			r.refused[t.Key] = err
 		}
+		r.frameErr = err
 		return r.beginCPU(t, damage)
 	}
 	r.target, r.fb = *t, fb
@@ -769,6 +779,7 @@ func (r *Renderer) Finish() (render.Sync, error) {
 	}
 	// Replay on the CPU so the frame is never lost.
 	r.stats.CPUFrames++
+	r.frameErr = err
 	if e := r.cpu.Begin(&r.target, r.damage); e != nil {
 		return nil, fmt.Errorf("render/gl: %v; CPU replay: %w", err, e)
 	}

@@ -3,6 +3,7 @@
 package gl
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -373,4 +374,25 @@ func TestForcedGLOnBadDeviceFailsWithTheReason(t *testing.T) {
 		t.Fatalf("New(forced gl, bad device) = %v, want an error naming the device", err)
 	}
 	t.Log(err)
+}
+
+// TestSelectionProbesThePlanTarget: GL is chosen only if the plan's target
+// imports and the test draw into it is done by GL (Mesa 25 imports memfd
+// buffers; Mesa 22.3's surfaceless EGL imports nothing, so the CPU wins).
+func TestSelectionProbesThePlanTarget(t *testing.T) {
+	t.Setenv(render.EnvRenderer, "")
+	canImport := openGL(t, "").Caps().DMABufImport
+	buf := memfdBuffer(t, render.NewImage(allocator.XRGB8888, 64, 64))
+	r, sel, err := render.New(&render.Options{Probe: &render.Target{Key: 42, DMABuf: buf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	switch {
+	case canImport && sel.Name != "gl":
+		t.Fatalf("New(probe importable) = %v, want gl", sel)
+	case !canImport && (sel.Name != "cpu" || !errors.Is(sel.GLError, render.ErrImport)):
+		t.Fatalf("New(probe not importable) = %v (GLError %v), want cpu because of render.ErrImport", sel, sel.GLError)
+	}
+	t.Log(sel)
 }

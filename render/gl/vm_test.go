@@ -308,3 +308,21 @@ func TestVMForcedImportFailureFallsBackForThatBuffer(t *testing.T) {
 		t.Errorf("Stats = %+v, want 1 import, 1 fallback, no CPU frame", st)
 	}
 }
+
+// TestVMSelectionProbesAPlanTarget: on GBM over the vkms card node the
+// probe target (a CMA buffer, as a Pi's scanout buffer would be) imports
+// and GL is chosen.
+func TestVMSelectionProbesAPlanTarget(t *testing.T) {
+	card := testenv.RequireDRMCard(t, "vkms")
+	t.Setenv(render.EnvRenderer, "")
+	buf := heapRoute("CMA heap", testenv.CMAHeapNames...).alloc(t, 640, 480, allocator.XRGB8888)
+	r, sel, err := render.New(&render.Options{Device: card, Probe: &render.Target{Key: 42, DMABuf: buf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if sel.Name != "gl" {
+		t.Fatalf("New(GBM %s, CMA probe) = %v, want gl", card, sel)
+	}
+	t.Log(sel, r.Caps().Renderer)
+}
