@@ -200,7 +200,7 @@ func qemuArgs(c Config, spec Spec, specPath string) []string {
 		"console=ttyS0", "quiet", "panic=-1", "cma=64M",
 		"vkms.enable_writeback=1", "vkms.enable_overlay=1", "vkms.enable_cursor=1",
 		"root=/dev/root", "rootfstype=9p",
-		"rootflags=trans=virtio,version=9p2000.L,msize=512000", "ro",
+		"rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose", "ro",
 		"init=" + c.Init, SpecParam + "=" + specPath,
 	}
 	cmdline = append(cmdline, c.Append...)

@@ -55,7 +55,7 @@ func run() int {
 			// The root is read-only: the path must exist on the host.
 			console("share %s: %v", s.Path, err)
 		}
-		opts := "trans=virtio,version=9p2000.L,msize=512000"
+		opts := "trans=virtio,version=9p2000.L,msize=512000,cache=mmap"
 		if err := unix.Mount(s.Tag, s.Path, "9p", 0, opts); err != nil {
 			console("mount 9p share %s at %s: %v", s.Tag, s.Path, err)
 			return code
