@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-scanout/scanout/internal/testenv"
 	tc "github.com/go-scanout/scanout/protocol/testclient"
 	"github.com/go-scanout/scanout/protocol/wl"
 )
@@ -15,7 +16,7 @@ import (
 // baseline.
 func TestSoakConnectCommitDisconnect(t *testing.T) {
 	cycles := 10000
-	if testing.Short() {
+	if testing.Short() || testenv.InVM() { // TCG emulation is ~10x slower
 		cycles = 1000
 	}
 	ts := newTestServer(t, nil)

@@ -1,0 +1,10 @@
+// Package linuxdmabuf is the server side of linux-dmabuf version 5 (zwp_linux_dmabuf_v1, zwp_linux_buffer_params_v1, zwp_linux_dmabuf_feedback_v1), generated from
+// protocol/xml/linux-dmabuf-v1.xml by protocol/internal/gen (run go generate ./protocol).
+//
+// For each interface it has a descriptor (FooInterface), a typed object
+// wrapper (Foo, embedding *core.Resource) with one Send method per event,
+// a handler interface (FooHandler) with one method per request, opcode
+// constants and the enums, error codes included. Send methods refuse
+// events newer than the object's version with core.ErrEventVersion; the
+// core rejects requests newer than it.
+package linuxdmabuf

@@ -1,0 +1,10 @@
+// Package presentation is the server side of presentation-time (wp_presentation, wp_presentation_feedback), generated from
+// protocol/xml/presentation-time.xml by protocol/internal/gen (run go generate ./protocol).
+//
+// For each interface it has a descriptor (FooInterface), a typed object
+// wrapper (Foo, embedding *core.Resource) with one Send method per event,
+// a handler interface (FooHandler) with one method per request, opcode
+// constants and the enums, error codes included. Send methods refuse
+// events newer than the object's version with core.ErrEventVersion; the
+// core rejects requests newer than it.
+package presentation
