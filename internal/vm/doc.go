@@ -6,7 +6,8 @@
 // tools all work in the guest. The working directory's module root (the
 // checkout) and a few result directories are shared read-write at the same
 // paths. A small Go program (cmd/vminit) runs as PID 1: it mounts proc, sysfs,
-// debugfs, devpts and tmpfs on /tmp, /run, /root and /dev/shm, mounts the
+// debugfs, devpts and tmpfs on /tmp, /run and /dev/shm (HOME is /run/home;
+// /root stays the host's, read-only, with its Go module cache), mounts the
 // shares, runs the command with its arguments, working directory and
 // environment, writes its exit status to a shared file and reboots, which
 // ends QEMU (-no-reboot). The command's stdout and stderr are files in a

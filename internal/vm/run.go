@@ -242,14 +242,32 @@ func guestEnv(env []string, gocache, xfer string, gpu bool) []string {
 		}
 	}
 	if gocache == "" {
-		gocache = "/root/.cache/go-build"
+		gocache = "/run/home/.cache/go-build"
+	}
+	// HOME moves to a tmpfs; keep Go finding the host's module cache.
+	var gopath, modcache string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOPATH="); ok {
+			gopath = v
+		}
+		if v, ok := strings.CutPrefix(kv, "GOMODCACHE="); ok {
+			modcache = v
+		}
+	}
+	if gopath == "" {
+		home, _ := os.UserHomeDir()
+		gopath = filepath.Join(home, "go")
+		out = append(out, "GOPATH="+gopath)
+	}
+	if modcache == "" {
+		out = append(out, "GOMODCACHE="+filepath.Join(strings.Split(gopath, ":")[0], "pkg", "mod"))
 	}
 	g := "0"
 	if gpu {
 		g = "1"
 	}
 	return append(out, "SCANOUT_VM_GPU="+g,
-		"HOME=/root", "TMPDIR=/tmp", "XDG_RUNTIME_DIR=/run/user/0",
+		"HOME=/run/home", "TMPDIR=/tmp", "XDG_RUNTIME_DIR=/run/user/0",
 		"GOCACHE="+gocache, "GOPROXY=off", "GOTOOLCHAIN=local",
 		"SCANOUT_IN_VM=1", "SCANOUT_VM_XFER="+xfer)
 }

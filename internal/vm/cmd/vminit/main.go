@@ -128,7 +128,6 @@ func mountBase() error {
 		{"debugfs", "/sys/kernel/debug", "debugfs", "", 0},
 		{"tmpfs", "/tmp", "tmpfs", "mode=1777", 0},
 		{"tmpfs", "/run", "tmpfs", "mode=0755", 0},
-		{"tmpfs", "/root", "tmpfs", "mode=0700", 0},
 	}
 	for _, x := range mounts {
 		if err := unix.Mount(x.src, x.dst, x.fstype, x.flags, x.opts); err != nil && err != unix.EBUSY {
@@ -137,7 +136,9 @@ func mountBase() error {
 	}
 	// devtmpfs is mounted by the kernel (CONFIG_DEVTMPFS_MOUNT); it is
 	// writable, so the mount points below can be created.
-	for _, d := range []string{"/dev/pts", "/dev/shm", "/run/user/0"} {
+	// HOME is /run/home, not a tmpfs over /root: the host's /root holds
+	// the Go module cache, the scanout cache and this very spec.
+	for _, d := range []string{"/dev/pts", "/dev/shm", "/run/user/0", "/run/home"} {
 		os.MkdirAll(d, 0o755)
 	}
 	os.Chmod("/run/user/0", 0o700)
