@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-scanout/scanout/allocator"
 	"github.com/go-scanout/scanout/allocator/dmaheap"
+	"github.com/go-scanout/scanout/allocator/dumb"
+	"github.com/go-scanout/scanout/allocator/udmabuf"
 	"github.com/go-scanout/scanout/kms"
 	"github.com/go-scanout/scanout/kms/scanout"
 	"github.com/go-scanout/scanout/render"
@@ -17,7 +19,6 @@ import (
 type scanBuf struct {
 	buf    *allocator.Buffer
 	handle uint32
-	dumb   bool
 	fb     uint32
 	age    int
 	target render.Target
@@ -74,33 +75,53 @@ func (b *Backend) chooseFormat() (allocator.Format, allocator.Modifier, []scanou
 	return 0, 0, nil, fmt.Errorf("drm: the plan for %s accepted no format the %s renderer draws into", b.dev.Path(), b.r.Name())
 }
 
-// allocChain allocates the swapchain through the plan: each accepted
-// route in order until one gives the buffers; a route that fails part way
-// keeps what it gave if that is at least one buffer.
+// policy builds the allocators the plan's routes name: every DMA heap
+// this process can open, udmabuf, and dumb buffers on the display device.
+func (b *Backend) policy() *allocator.Policy {
+	p := &allocator.Policy{}
+	if heaps, err := dmaheap.Enumerate(nil); err == nil {
+		for _, h := range heaps {
+			p.Allocators = append(p.Allocators, h)
+		}
+	}
+	if u, err := udmabuf.Open(nil); err == nil {
+		p.Allocators = append(p.Allocators, u)
+	}
+	if b.caps.DumbBuffer {
+		if d, err := dumb.New(b.dev); err == nil {
+			p.Allocators = append(p.Allocators, d)
+		}
+	}
+	return p
+}
+
+// allocChain allocates the swapchain once, through the plan
+// (scanout.PlanePlan.AllocateScanout: the accepted routes in order, never
+// one the probe saw fail). A failure part way (ENOMEM from a small CMA
+// pool) keeps the buffers already allocated if there is at least one.
 func (b *Backend) allocChain(w, h int) error {
-	f, m, routes, err := b.chooseFormat()
+	f, m, _, err := b.chooseFormat()
 	if err != nil {
 		return err
 	}
-	if b.caps.DumbBuffer && !hasDumb(routes) {
-		routes = append(routes, scanout.Route{Kind: scanout.KindDumb})
-	}
+	pp := b.dplan.Primary()
+	pol := b.policy()
+	defer pol.Close()
 	s := &b.chain
 	s.format, s.mod, s.w, s.h = f, m, w, h
-	for _, r := range routes {
-		for i := len(s.bufs); i < b.opts.Buffers; i++ {
-			sb, err := b.allocOne(r, i, w, h, f, m)
-			if err != nil {
-				s.refusals = append(s.refusals, fmt.Sprintf("%s buffer %d: %v", r, i, err))
-				b.log("drm: swapchain buffer %d from %s: %v", i, r, err)
-				break
-			}
-			s.bufs = append(s.bufs, sb)
-			s.route = r.String()
-		}
-		if len(s.bufs) > 0 {
+	usage := allocator.UsageCPUWrite
+	if b.r.Name() == "gl" {
+		usage = allocator.UsageRender
+	}
+	for i := len(s.bufs); i < b.opts.Buffers; i++ {
+		sb, route, err := b.allocOne(pp, pol, i, w, h, f, m, usage)
+		if err != nil {
+			s.refusals = append(s.refusals, fmt.Sprintf("buffer %d: %v", i, err))
+			b.log("drm: swapchain buffer %d: %v", i, err)
 			break
 		}
+		s.bufs = append(s.bufs, sb)
+		s.route = route
 	}
 	if len(s.bufs) == 0 {
 		return fmt.Errorf("drm: no swapchain buffer could be allocated for %dx%d %v: %s", w, h, f, strings.Join(s.refusals, "; "))
@@ -108,75 +129,47 @@ func (b *Backend) allocChain(w, h int) error {
 	return nil
 }
 
-func hasDumb(rs []scanout.Route) bool {
-	for _, r := range rs {
-		if r.Kind == scanout.KindDumb {
-			return true
-		}
-	}
-	return false
-}
-
-func (b *Backend) allocOne(r scanout.Route, i, w, h int, f allocator.Format, m allocator.Modifier) (*scanBuf, error) {
+func (b *Backend) allocOne(pp *scanout.PlanePlan, pol *allocator.Policy, i, w, h int, f allocator.Format, m allocator.Modifier, usage allocator.Usage) (*scanBuf, string, error) {
 	if b.opts.Faults != nil && b.opts.Faults.Allocate != nil {
 		if err := b.opts.Faults.Allocate(i); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	sb := &scanBuf{}
-	switch r.Kind {
-	case scanout.KindDumb:
-		db, err := b.dev.CreateDumb(uint32(w), uint32(h), 32)
-		if err != nil {
-			return nil, err
-		}
-		sb.handle, sb.dumb = db.Handle, true
-		fdesc, err := b.dev.PrimeHandleToFD(db.Handle)
-		if err != nil {
-			b.dev.DestroyDumb(db.Handle)
-			return nil, err
-		}
-		sb.buf, err = allocator.NewBuffer(allocator.Desc{Width: w, Height: h, Format: f, Modifier: allocator.ModifierLinear,
-			Planes: []allocator.Plane{{FD: fdesc, Stride: db.Pitch}}},
-			allocator.BufferOptions{Memory: allocator.MemoryDMABuf, Route: "dumb:" + b.dev.Path(), Usage: allocator.UsageScanout | allocator.UsageCPU, Size: db.Size})
-		if err != nil {
-			b.dev.DestroyDumb(db.Handle)
-			return nil, err
-		}
-	case scanout.KindHeap:
-		heap, err := dmaheap.Open(r.Heap, nil)
-		if err != nil {
-			return nil, err
-		}
-		usage := allocator.UsageScanout | allocator.UsageCPUWrite | allocator.UsageLinear
-		if r.Class == scanout.ClassContiguous {
-			usage |= allocator.UsageContiguous
-		}
-		buf, err := heap.Allocate(allocator.Request{Width: w, Height: h, Format: f, Modifiers: []allocator.Modifier{m}, Usage: usage, Name: fmt.Sprintf("scanout-swapchain-%d", i)})
-		heap.Close()
-		if err != nil {
-			return nil, err
-		}
-		sb.buf = buf
-		if sb.handle, err = b.dev.PrimeFDToHandle(buf.Planes[0].FD); err != nil {
-			buf.Close()
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("route %s: the backend allocates from heaps and dumb buffers only", r)
+	var res *allocator.Result
+	var err error
+	if pp != nil {
+		res, err = pp.AllocateScanout(pol, w, h, f, m, usage)
 	}
-	fb, err := b.dev.AddFB2(kms.Framebuffer{Width: uint32(w), Height: uint32(h), Format: f, Modifier: m,
+	if pp == nil || err != nil {
+		// no negotiated route: the display's own dumb buffers
+		d, derr := dumb.New(b.dev)
+		if derr != nil {
+			return nil, "", errors.Join(err, derr)
+		}
+		buf, derr := d.Allocate(allocator.Request{Width: w, Height: h, Format: f, Modifiers: []allocator.Modifier{allocator.ModifierLinear},
+			Usage: allocator.UsageScanout | usage, Name: fmt.Sprintf("swapchain %d", i)})
+		if derr != nil {
+			return nil, "", errors.Join(err, derr)
+		}
+		res = &allocator.Result{Buffer: buf, Route: d.Name() + " (fallback: " + fmt.Sprint(err) + ")"}
+	}
+	sb := &scanBuf{buf: res.Buffer}
+	if sb.handle, err = b.dev.PrimeFDToHandle(sb.buf.Planes[0].FD); err != nil {
+		sb.buf.Close()
+		return nil, "", err
+	}
+	fb, err := b.dev.AddFB2(kms.Framebuffer{Width: uint32(w), Height: uint32(h), Format: f, Modifier: sb.buf.Modifier,
 		Planes: []kms.FBPlane{{Handle: sb.handle, Pitch: sb.buf.Planes[0].Stride, Offset: sb.buf.Planes[0].Offset}}})
 	if err != nil {
 		b.freeOne(sb)
-		return nil, err
+		return nil, "", err
 	}
 	sb.fb = fb
 	sb.target = render.Target{Key: 0xd0000000 | uint64(i), DMABuf: sb.buf}
 	if b.c != nil {
 		b.c.Stats().Allocated.Add(1)
 	}
-	return sb, nil
+	return sb, res.Route, nil
 }
 
 func (b *Backend) freeOne(sb *scanBuf) error {

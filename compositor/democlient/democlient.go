@@ -19,10 +19,13 @@ import (
 	"time"
 
 	nlos "github.com/neurlang/wayland/os"
+	dmabuf "github.com/neurlang/wayland/stable/linux-dmabuf-v1"
 	"github.com/neurlang/wayland/wl"
 	"github.com/neurlang/wayland/wlclient"
 	"github.com/neurlang/wayland/xdg"
 	"golang.org/x/sys/unix"
+
+	"github.com/go-scanout/scanout/allocator"
 )
 
 // Options configure Run.
@@ -38,6 +41,12 @@ type Options struct {
 	Width, Height int
 	// Title is the xdg_toplevel title (default "scanout demo").
 	Title string
+	// DMABuf, when set, makes the client draw into dma-bufs it
+	// allocates itself (for example from the DMA heap the compositor's
+	// scanout tranche points at) and share them through
+	// zwp_linux_dmabuf_v1 instead of wl_shm. The buffers must be
+	// single-plane XRGB8888 with the LINEAR modifier.
+	DMABuf func(width, height int) (*allocator.Buffer, error)
 	// Hold keeps the window shown, without drawing, after Frames frames
 	// until ctx is done (for measuring an idle compositor).
 	Hold bool
@@ -98,7 +107,10 @@ func Pattern(w, h, n int) *image.RGBA {
 type buffer struct {
 	c      *client
 	buf    *wl.Buffer
-	mem    []byte
+	mem    []byte // shm: the mapping; dma-buf: nil (see dma)
+	stride int
+	dma    *allocator.Buffer
+	lb     *dmabuf.Buffer
 	busy   bool
 	square image.Rectangle // square drawn in it (to erase on reuse)
 	drawn  bool
@@ -112,6 +124,7 @@ type client struct {
 	registry   *wl.Registry
 	compositor *wl.Compositor
 	shm        *wl.Shm
+	dmabuf     *dmabuf.ZwpDmabufV1
 	wm         *xdg.WmBase
 	surface    *wl.Surface
 	xsurface   *xdg.Surface
@@ -134,6 +147,11 @@ func (c *client) HandleRegistryGlobal(ev wl.RegistryGlobalEvent) {
 		c.compositor = wlclient.RegistryBindCompositorInterface(c.registry, ev.Name, 4)
 	case "wl_shm":
 		c.shm = wlclient.RegistryBindShmInterface(c.registry, ev.Name, 1)
+	case "zwp_linux_dmabuf_v1":
+		if c.opts.DMABuf != nil && ev.Version >= 3 {
+			c.dmabuf = dmabuf.NewZwpDmabufV1(c.display.Context())
+			c.check(c.registry.Bind(ev.Name, ev.Interface, 3, c.dmabuf))
+		}
 	case "xdg_wm_base":
 		c.wm = wlclient.RegistryBindWmBaseInterface(c.registry, ev.Name, 1)
 		xdg.WmBaseAddListener(c.wm, c)
@@ -191,12 +209,19 @@ func (c *client) freeBuffers() {
 		if b.buf != nil {
 			b.buf.Destroy()
 		}
-		nlos.Munmap(b.mem)
+		if b.dma != nil {
+			b.dma.Close()
+		} else {
+			nlos.Munmap(b.mem)
+		}
 		c.bufs[i] = nil
 	}
 }
 
 func (c *client) newBuffer(w, h int) (*buffer, error) {
+	if c.opts.DMABuf != nil {
+		return c.newDMABuffer(w, h)
+	}
 	size := w * h * 4
 	f, err := nlos.CreateAnonymousFile(int64(size))
 	if err != nil {
@@ -218,8 +243,51 @@ func (c *client) newBuffer(w, h int) (*buffer, error) {
 		unix.Munmap(mem)
 		return nil, err
 	}
-	b := &buffer{c: c, buf: wb, mem: mem}
+	b := &buffer{c: c, buf: wb, mem: mem, stride: w * 4}
 	wlclient.BufferAddListener(wb, b)
+	return b, nil
+}
+
+// newDMABuffer allocates a dma-buf with opts.DMABuf and wraps it in a
+// wl_buffer through zwp_linux_buffer_params_v1.create_immed.
+func (c *client) newDMABuffer(w, h int) (*buffer, error) {
+	if c.dmabuf == nil {
+		return nil, errors.New("democlient: the compositor offers no zwp_linux_dmabuf_v1 version 3 or later")
+	}
+	db, err := c.opts.DMABuf(w, h)
+	if err != nil {
+		return nil, fmt.Errorf("democlient: allocate %dx%d dma-buf: %w", w, h, err)
+	}
+	if len(db.Planes) != 1 || db.Format != allocator.XRGB8888 || (db.Modifier != allocator.ModifierLinear && db.Modifier != allocator.ModifierInvalid) {
+		db.Close()
+		return nil, fmt.Errorf("democlient: %v: want one plane of XRGB8888/LINEAR", db)
+	}
+	params, err := c.dmabuf.CreateParams()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p := db.Planes[0]
+	var raw int
+	p.FD.Control(func(n int) error { raw = n; return nil })
+	mod := uint64(allocator.ModifierLinear)
+	err = params.Add(uintptr(raw), 0, p.Offset, p.Stride, uint32(mod>>32), uint32(mod))
+	var lb *dmabuf.Buffer
+	if err == nil {
+		lb, err = params.CreateImmed(int32(w), int32(h), uint32(allocator.XRGB8888), 0)
+	}
+	params.Destroy()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("democlient: create dma-buf wl_buffer: %w", err)
+	}
+	// neurlang's create_immed returns its own buffer type; wl_surface.attach
+	// wants a *wl.Buffer: the same object id in the same context.
+	wb := &wl.Buffer{}
+	wb.SetId(lb.Id())
+	wb.SetContext(lb.Context())
+	b := &buffer{c: c, buf: wb, dma: db, stride: int(p.Stride), lb: lb}
+	lb.AddReleaseHandler(b)
 	return b, nil
 }
 
@@ -233,8 +301,22 @@ func (c *client) paint(b *buffer, n int) image.Rectangle {
 		area = b.square.Union(sq)
 	}
 	col := squareColor(n)
+	if b.dma != nil {
+		b.dma.Access(allocator.AccessWrite, func(mem []byte) error {
+			fill(mem[b.dma.Planes[0].Offset:], b.stride, w, h, area, sq, col)
+			return nil
+		})
+	} else {
+		fill(b.mem, b.stride, w, h, area, sq, col)
+	}
+	b.square, b.drawn = sq, true
+	return sq
+}
+
+// fill paints area of frame whose square is sq into mem.
+func fill(mem []byte, stride, w, h int, area, sq image.Rectangle, col uint32) {
 	for y := area.Min.Y; y < area.Max.Y; y++ {
-		row := b.mem[y*w*4:]
+		row := mem[y*stride:]
 		for x := area.Min.X; x < area.Max.X; x++ {
 			v := background(w, h, x, y)
 			if image.Pt(x, y).In(sq) {
@@ -243,8 +325,6 @@ func (c *client) paint(b *buffer, n int) image.Rectangle {
 			row[x*4], row[x*4+1], row[x*4+2], row[x*4+3] = byte(v), byte(v>>8), byte(v>>16), 0xff
 		}
 	}
-	b.square, b.drawn = sq, true
-	return sq
 }
 
 func (c *client) redraw() {
