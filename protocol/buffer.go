@@ -139,8 +139,9 @@ func guard(f func()) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if v := recover(); v != nil {
-			if re, ok := v.(interface{ Addr() uintptr }); ok {
-				_ = re
+			// SetPanicOnFault turns faults into runtime errors with an
+			// Addr method; anything else is a bug to propagate.
+			if _, ok := v.(interface{ Addr() uintptr }); ok {
 				err = &faultError{v}
 				return
 			}

@@ -556,7 +556,7 @@ func TestHostileClients(t *testing.T) {
 			gs := good.surface()
 			bad := dialHC(t, ts, 5)
 			want := tt.script(bad)
-			checkError(t, bad, want, tt.code)
+			checkError(t, bad, want, tt.code, tt.iface)
 			// the other client is unaffected
 			good.Send(gs, wl.SurfaceRequestDamage, 0, 0, 1, 1)
 			good.Send(gs, wl.SurfaceRequestCommit)
@@ -579,16 +579,38 @@ func TestHostileClients(t *testing.T) {
 	}
 }
 
-func checkError(t *testing.T, c *hc, obj, code uint32) {
+func checkError(t *testing.T, c *hc, obj, code uint32, iface string) {
 	t.Helper()
 	e := c.WaitError()
 	if e == nil {
-		t.Fatalf("no protocol error; want code %d on object %d", code, obj)
+		t.Fatalf("no protocol error; want %s error %d on object %d", iface, code, obj)
 	}
 	if e.Object != obj || e.Code != code {
-		t.Fatalf("got %v; want code %d on object %d", e, code, obj)
+		t.Fatalf("got %v; want %s error %d on object %d", e, iface, code, obj)
 	}
 	t.Logf("%v", e)
+}
+
+// A storm of commits without frame callbacks is legal: the client stays,
+// and the server's state per surface stays bounded.
+func TestCommitStormIsBounded(t *testing.T) {
+	ts := newTestServer(t, nil)
+	h := dialHC(t, ts, 5)
+	s := h.surface()
+	for i := 0; i < 20000; i++ {
+		h.Send(s, wl.SurfaceRequestDamage, int32(i%100), 0, 1, 1)
+		h.Send(s, wl.SurfaceRequestCommit)
+	}
+	if err := h.Roundtrip(); err != nil {
+		t.Fatal(err)
+	}
+	ts.s.Do(func() {
+		x := ts.surfaceByID(s)
+		sd, _ := x.CommittedDamage()
+		if x.Commits() != 20000 || len(sd) > maxDamageRects || cap(x.frames) > 0 {
+			t.Errorf("after the storm: %d commits, %d damage rects, frame list cap %d", x.Commits(), len(sd), cap(x.frames))
+		}
+	})
 }
 
 func countFDs(t testing.TB) int {
