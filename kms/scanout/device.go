@@ -60,6 +60,9 @@ type Device struct {
 
 	Dumb        bool // DRM_CAP_DUMB_BUFFER
 	PrimeImport bool // DRM_CAP_PRIME has IMPORT
+	// AddFB2Modifiers is DRM_CAP_ADDFB2_MODIFIERS: without it framebuffers
+	// are created without explicit modifiers (LINEAR only).
+	AddFB2Modifiers bool
 	Planes      []Plane
 }
 

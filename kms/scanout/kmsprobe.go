@@ -347,6 +347,12 @@ func (p *KMSProber) Probe(ctx context.Context, req ProbeRequest) (out Outcome) {
 		}
 	}
 	fb := kms.Framebuffer{Width: w, Height: h, Format: req.Format, Modifier: req.Modifier}
+	if !req.Device.AddFB2Modifiers {
+		if req.Modifier != allocator.ModifierLinear {
+			return Outcome{Stage: StageAddFB, Detail: fmt.Sprintf("%s has no DRM_CAP_ADDFB2_MODIFIERS: only implicit (LINEAR) framebuffers, not %s", req.Device.Driver, req.Modifier)}
+		}
+		fb.NoModifier = true
+	}
 	for i, pl := range buf.Planes {
 		fb.Planes = append(fb.Planes, kms.FBPlane{Handle: handles[i], Pitch: pl.Stride, Offset: pl.Offset})
 	}
@@ -398,7 +404,7 @@ func DescribeKMS(dev *kms.Device, sysfsRoot, render string) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Dumb, d.PrimeImport = caps.DumbBuffer, caps.PrimeImport
+	d.Dumb, d.PrimeImport, d.AddFB2Modifiers = caps.DumbBuffer, caps.PrimeImport, caps.AddFB2Modifiers
 	d.CursorWidth, d.CursorHeight = uint32(caps.CursorWidth), uint32(caps.CursorHeight)
 	res, err := dev.Resources()
 	if err != nil {
