@@ -98,3 +98,46 @@ func BenchmarkSyncRoundtrip(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N), "µs/roundtrip")
 }
+
+// BenchmarkFrameCycle is one client frame as a toolkit sends it (attach,
+// damage_buffer, frame, commit) followed by the backend's FrameDone. The
+// wl_callback object the client creates is the one allocation per frame.
+func BenchmarkFrameCycle(b *testing.B) {
+	ts := newTestServer(b, nil)
+	h := dialHC(b, ts, 5)
+	p, _ := h.pool(64 * 64 * 4)
+	buf := h.buffer(p, 0, 64, 64, 256, wl.ShmFormatXrgb8888)
+	s := h.surface()
+	if err := h.Roundtrip(); err != nil {
+		b.Fatal(err)
+	}
+	close(ts.stop)
+	ts.done.Wait()
+	ts.stop = make(chan struct{})
+	ts.done.Add(1)
+	go func() { defer ts.done.Done(); <-ts.stop }()
+	ts.s.Do(func() { ts.s.opts.Hooks = Hooks{} })
+	c := serverClient(b, ts)
+	// The callback takes the next free id; FrameDone destroys it, so the
+	// same id is valid again in the next iteration (as in libwayland).
+	cb := h.NewID(nil)
+	frame := msgs(tc.Raw(s, wl.SurfaceRequestAttach, buf, 0, 0), tc.Raw(s, wl.SurfaceRequestDamageBuffer, 0, 0, 64, 64),
+		tc.Raw(s, wl.SurfaceRequestFrame, cb), tc.Raw(s, wl.SurfaceRequestCommit))
+	ts.s.d.Lock()
+	defer ts.s.d.Unlock()
+	x := ts.surfaceByID(s)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Inject(frame)
+		x.FrameDone(uint32(i))
+		if i%256 == 0 {
+			ts.s.d.Unlock() // let the client side drain the events
+			ts.s.d.Lock()
+		}
+	}
+	b.StopTimer()
+	if !c.Alive() {
+		b.Fatalf("client died: %v", c.Err())
+	}
+}

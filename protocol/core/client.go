@@ -29,6 +29,7 @@ type Client struct {
 	uid, gid  uint32
 	listeners []func(*Client)
 	data      any
+	free      []*Resource // destroyed request-less objects for reuse
 }
 
 // Credentials returns the peer's pid, uid and gid (0 when unknown).
@@ -85,7 +86,8 @@ func (c *Client) newResource(id uint32, iface *Interface, version uint32) (*Reso
 	if c.nobjects >= c.maxObjects {
 		return nil, displayErrorf(ErrorNoMemory, "object limit of %d reached creating %s@%d", c.maxObjects, iface.Name, id)
 	}
-	r := &Resource{c: c, id: id, iface: iface, version: version}
+	r := c.alloc(iface)
+	*r = Resource{c: c, id: id, iface: iface, version: version}
 	if int(id) == len(c.objects) {
 		c.objects = append(c.objects, r)
 	} else {
@@ -93,6 +95,15 @@ func (c *Client) newResource(id uint32, iface *Interface, version uint32) (*Reso
 	}
 	c.nobjects++
 	return r, nil
+}
+
+func (c *Client) alloc(iface *Interface) *Resource {
+	if len(iface.Requests) == 0 && len(c.free) > 0 {
+		r := c.free[len(c.free)-1]
+		c.free = c.free[:len(c.free)-1]
+		return r
+	}
+	return new(Resource)
 }
 
 // NewServerResource creates an object with a server-allocated id (for

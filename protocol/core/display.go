@@ -151,7 +151,7 @@ func (d *Display) AddClient(conn *net.UnixConn) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{d: d, conn: wc, maxObjects: d.opts.Limits.MaxObjects, wake: make(chan struct{}, 1), writerEnd: make(chan struct{})}
+	c := &Client{d: d, conn: wc, free: make([]*Resource, 0, 16), maxObjects: d.opts.Limits.MaxObjects, wake: make(chan struct{}, 1), writerEnd: make(chan struct{})}
 	c.pid, c.uid, c.gid, _ = wc.PeerCredentials()
 	d.mu.Lock()
 	if d.closed {

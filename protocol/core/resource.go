@@ -75,6 +75,13 @@ func (r *Resource) Destroy() {
 		e.Uint(r.id)
 		c.end()
 	}
+	// Objects without requests (wl_callback, wp_presentation_feedback)
+	// cannot be named by the client after their destruction, so their
+	// memory is reused: the frame path then allocates nothing. Holders of
+	// such a *Resource must drop it when it is destroyed.
+	if len(r.iface.Requests) == 0 && len(c.free) < cap(c.free) {
+		c.free = append(c.free, r)
+	}
 }
 
 // BeginEvent starts event opcode on r. It returns nil when r is dead; the
