@@ -140,7 +140,7 @@ func (ts *testServer) drive(period time.Duration) {
 			}
 			ts.s.FrameDone(ts.out, now)
 			ts.s.Presented(ts.out, Presentation{Time: now, Refresh: period, Seq: seq, Flags: PresentVSync})
-			ts.s.PingClients(5 * time.Second)
+			ts.s.PingClients(30 * time.Second) // generous: Mesa under TCG starts slowly
 		})
 	}
 }
