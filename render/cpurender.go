@@ -30,8 +30,10 @@ func NewCPU() Renderer {
 func (c *cpuRenderer) Name() string { return "cpu" }
 
 func (c *cpuRenderer) Caps() Caps {
-	fs := allocator.NewFormatSet(MemoryFormats(), cpuModifiers()...)
-	return Caps{Renderer: "cpu", DMABufImport: true, Formats: fs, RenderFormats: fs.Clone(), ShmFormats: MemoryFormats()}
+	return Caps{Renderer: "cpu", DMABufImport: true,
+		Formats:       allocator.NewFormatSet(SourceFormats(), cpuModifiers()...),
+		RenderFormats: allocator.NewFormatSet(MemoryFormats(), cpuModifiers()...),
+		ShmFormats:    SourceFormats()}
 }
 
 func (c *cpuRenderer) Begin(t *Target, damage []image.Rectangle) error {
@@ -79,7 +81,7 @@ func (c *cpuRenderer) Clear(col Color) error {
 
 // cpuImage views an Image as a render/cpu image.
 func cpuImage(m *Image) cpu.Image {
-	return cpu.Image{Format: m.Format, Width: m.Width, Height: m.Height, Stride: m.Stride, Pix: m.Pix}
+	return cpu.Image{Format: m.Format, Width: m.Width, Height: m.Height, Stride: m.Stride, Pix: m.Pix, UVStride: m.UVStride, UV: m.UV}
 }
 
 // wrapCPU maps render/cpu's errors onto this package's sentinels.
@@ -165,7 +167,7 @@ func (c *cpuRenderer) ReadPixels(r image.Rectangle, dst *Image) error {
 
 // readImage copies r of src into dst at (0,0), converting formats.
 func readImage(src *Image, r image.Rectangle, dst *Image) error {
-	if err := dst.check("read pixels destination"); err != nil {
+	if err := dst.check("read pixels destination", false); err != nil {
 		return err
 	}
 	if !r.In(src.Bounds()) || r.Empty() {

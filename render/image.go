@@ -48,15 +48,38 @@ func MemoryFormats() []allocator.Format {
 	return []allocator.Format{allocator.ARGB8888, allocator.XRGB8888, allocator.ABGR8888, allocator.XBGR8888}
 }
 
-// check validates an image's geometry against its pixel slice.
-func (m *Image) check(what string) error {
+// SourceFormats are the formats the CPU path reads from memory and
+// dma-bufs: MemoryFormats and NV12 (two planes). The GL path reads them
+// too (NV12 shm through a CPU conversion).
+func SourceFormats() []allocator.Format {
+	return append(MemoryFormats(), allocator.NV12)
+}
+
+// check validates an image's geometry against its pixel slices. NV12 is
+// accepted only when source is true.
+func (m *Image) check(what string, source bool) error {
 	if m == nil {
 		return fmt.Errorf("render: %s: no image", what)
 	}
-	if _, ok := layoutOf(m.Format); !ok {
-		return fmt.Errorf("render: %s: format %v: %w (have %v)", what, m.Format, ErrUnsupportedFormat, MemoryFormats())
+	if m.Width <= 0 || m.Height <= 0 {
+		return fmt.Errorf("render: %s: %dx%d: %w", what, m.Width, m.Height, ErrBadRect)
 	}
-	if m.Width <= 0 || m.Height <= 0 || m.Stride < m.Width*4 {
+	if m.Format == allocator.NV12 && source {
+		cw, ch := (m.Width+1)/2, (m.Height+1)/2
+		if m.Stride < m.Width || len(m.Pix) < (m.Height-1)*m.Stride+m.Width ||
+			m.UVStride < cw*2 || len(m.UV) < (ch-1)*m.UVStride+cw*2 {
+			return fmt.Errorf("render: %s: NV12 %dx%d with strides %d/%d and %d/%d bytes: %w", what, m.Width, m.Height, m.Stride, m.UVStride, len(m.Pix), len(m.UV), ErrBadRect)
+		}
+		return nil
+	}
+	if _, ok := layoutOf(m.Format); !ok {
+		have := MemoryFormats()
+		if source {
+			have = SourceFormats()
+		}
+		return fmt.Errorf("render: %s: format %v: %w (have %v)", what, m.Format, ErrUnsupportedFormat, have)
+	}
+	if m.Stride < m.Width*4 {
 		return fmt.Errorf("render: %s: %dx%d stride %d: %w", what, m.Width, m.Height, m.Stride, ErrBadRect)
 	}
 	if need := (m.Height-1)*m.Stride + m.Width*4; len(m.Pix) < need {

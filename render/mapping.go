@@ -13,14 +13,21 @@ func cpuModifiers() []allocator.Modifier {
 	return []allocator.Modifier{allocator.ModifierLinear}
 }
 
-// bufferImage checks that b is a single-plane linear buffer of a
-// MemoryFormats format and returns its Image geometry (Pix unset).
-func bufferImage(b *allocator.Buffer) (Image, error) {
-	if _, ok := layoutOf(b.Format); !ok {
-		return Image{}, fmt.Errorf("render/cpu: %v: %w (the CPU path reads and writes %v)", b, ErrUnsupportedFormat, MemoryFormats())
-	}
+// bufferImage checks that b is a linear buffer the CPU path can touch
+// (single-plane MemoryFormats; NV12 with two planes as a source) and
+// returns its Image geometry (pixels unset).
+func bufferImage(b *allocator.Buffer, source bool) (Image, error) {
 	if b.Modifier != allocator.ModifierLinear && b.Modifier != allocator.ModifierInvalid {
 		return Image{}, fmt.Errorf("render/cpu: %v: %w (the CPU path needs LINEAR)", b, ErrUnsupportedFormat)
+	}
+	if b.Format == allocator.NV12 && source {
+		if len(b.Planes) != 2 {
+			return Image{}, fmt.Errorf("render/cpu: %v: %d planes, NV12 has 2: %w", b, len(b.Planes), ErrUnsupportedFormat)
+		}
+		return Image{Format: b.Format, Width: b.Width, Height: b.Height, Stride: int(b.Planes[0].Stride), UVStride: int(b.Planes[1].Stride)}, nil
+	}
+	if _, ok := layoutOf(b.Format); !ok {
+		return Image{}, fmt.Errorf("render/cpu: %v: %w (the CPU path reads %v and writes %v)", b, ErrUnsupportedFormat, SourceFormats(), MemoryFormats())
 	}
 	if len(b.Planes) != 1 {
 		return Image{}, fmt.Errorf("render/cpu: %v: %d planes: %w", b, len(b.Planes), ErrUnsupportedFormat)
@@ -39,12 +46,12 @@ func withPixels(t *Target, write bool, fn func(*Image) error) error {
 		what = "target"
 	}
 	if t.Image != nil {
-		if err := t.Image.check(what); err != nil {
+		if err := t.Image.check(what, !write); err != nil {
 			return err
 		}
 		return fn(t.Image)
 	}
-	img, err := bufferImage(t.DMABuf)
+	img, err := bufferImage(t.DMABuf, !write)
 	if err != nil {
 		return err
 	}
@@ -52,13 +59,12 @@ func withPixels(t *Target, write bool, fn func(*Image) error) error {
 	if write {
 		mode = allocator.AccessReadWrite
 	}
-	return t.DMABuf.Access(mode, func(mem []byte) error {
-		off := int(t.DMABuf.Planes[0].Offset)
-		if off > len(mem) {
-			return fmt.Errorf("render/cpu: %v: plane offset %d beyond %d bytes: %w", t.DMABuf, off, len(mem), ErrBadRect)
+	return t.DMABuf.AccessPlanes(mode, func(planes [][]byte) error {
+		img.Pix = planes[0]
+		if len(planes) > 1 {
+			img.UV = planes[1]
 		}
-		img.Pix = mem[off:]
-		if err := img.check(what + " " + t.DMABuf.String()); err != nil {
+		if err := img.check(what+" "+t.DMABuf.String(), !write); err != nil {
 			return err
 		}
 		return fn(&img)

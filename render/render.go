@@ -183,11 +183,17 @@ type Color struct{ R, G, B, A float32 }
 // Image is pixels in memory: a wl_shm buffer, a CPU target or a readback
 // destination. Pixel (x, y) starts at Pix[y*Stride+x*4] for the 32-bit
 // formats. Its Format is a DRM fourcc; colour is premultiplied.
+//
+// NV12 (sources only, see SourceFormats) has its luma plane in Pix/Stride
+// and its interleaved CbCr plane, subsampled 2x2, in UV/UVStride; it is
+// BT.601 limited range.
 type Image struct {
 	Format        allocator.Format
 	Width, Height int
 	Stride        int
 	Pix           []byte
+	UVStride      int
+	UV            []byte
 }
 
 // Bounds returns the image rectangle.

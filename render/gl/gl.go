@@ -24,6 +24,8 @@ type Stats struct {
 	ImportFallbacks int // dma-buf sources the GPU refused, drawn from a CPU copy
 	CPUFrames       int // frames drawn on the CPU (target refused, context lost)
 	Uploads         int // shm rectangles uploaded
+	// LastImportError is why the last refused dma-buf was refused.
+	LastImportError error
 }
 
 // Renderer is the GL renderer. Use it through render.Renderer; the
@@ -103,7 +105,8 @@ type texture struct {
 	prog     int
 	img      egl.Image
 	w, h     int
-	bgr      bool // texel channels hold B,G,R (raw upload of ARGB/XRGB bytes)
+	format   allocator.Format // of an shm source
+	bgr      bool             // texel channels hold B,G,R (raw upload of ARGB/XRGB bytes)
 	buf      *allocator.Buffer
 	shm      *render.Image
 	fallback *render.Image // CPU copy of a refused dma-buf
@@ -196,7 +199,7 @@ func (r *Renderer) init(device string) error {
 }
 
 func (r *Renderer) queryCaps() render.Caps {
-	c := render.Caps{Renderer: "gl: " + r.glInfo + " on EGL " + string(r.d.Platform), ShmFormats: render.MemoryFormats()}
+	c := render.Caps{Renderer: "gl: " + r.glInfo + " on EGL " + string(r.d.Platform), ShmFormats: render.SourceFormats()}
 	if !r.d.HasExtension("EGL_EXT_image_dma_buf_import") || !r.oesImg {
 		return c
 	}
@@ -597,7 +600,7 @@ func (r *Renderer) texture(src *render.Source) (*texture, error) {
 	if key == 0 {
 		t = nil
 	}
-	if t != nil && (t.buf != src.DMABuf || src.Image != nil && (t.shm == nil || t.w != src.Image.Width || t.h != src.Image.Height || t.bgr != bgrOf(src.Image.Format))) {
+	if t != nil && (t.buf != src.DMABuf || src.Image != nil && (t.shm == nil || t.w != src.Image.Width || t.h != src.Image.Height || t.format != src.Image.Format)) {
 		r.deleteTex(t)
 		delete(r.texs, key)
 		t = nil
@@ -618,6 +621,17 @@ func (r *Renderer) texture(src *render.Source) (*texture, error) {
 		}
 	}
 	switch {
+	case t.fallback != nil:
+		// A refused dma-buf, or shm in a format GL does not upload
+		// (NV12): the CPU converts it every time it is drawn.
+		if t.shm != nil {
+			t.shm = src.Image
+		}
+		if err := r.cpuCopy(src, t.fallback); err != nil {
+			return nil, err
+		}
+		gl.BindTexture(gl.TEXTURE_2D, t.id)
+		r.upload(t.fallback, image.Rect(0, 0, t.w, t.h))
 	case t.shm != nil:
 		t.shm = src.Image
 		gl.BindTexture(gl.TEXTURE_2D, t.id)
@@ -632,25 +646,47 @@ func (r *Renderer) texture(src *render.Source) (*texture, error) {
 				}
 			}
 		}
-	case t.fallback != nil:
-		// A refused dma-buf: the CPU reads it every time it is drawn.
-		if err := r.cpuCopy(src.DMABuf, t.fallback); err != nil {
-			return nil, err
-		}
-		gl.BindTexture(gl.TEXTURE_2D, t.id)
-		r.upload(t.fallback, image.Rect(0, 0, t.w, t.h))
 	}
 	return t, nil
 }
 
-func bgrOf(f allocator.Format) bool { l, _ := layoutOf(f); return l.bgr }
+// cpuReadable are the formats GL can draw from through a CPU conversion.
+func cpuReadable(f allocator.Format) bool {
+	for _, x := range render.SourceFormats() {
+		if f == x {
+			return true
+		}
+	}
+	return false
+}
+
+// newConverted makes the texture of a source the CPU converts to
+// ARGB8888 (XRGB8888 when the source is opaque) before each upload.
+func (r *Renderer) newConverted(t *texture, opaque bool) {
+	f := allocator.ARGB8888
+	t.prog = progRGBA
+	if opaque {
+		f, t.prog = allocator.XRGB8888, progRGBX
+	}
+	t.fallback = render.NewImage(f, t.w, t.h)
+	t.bgr = true
+	t.target = gl.TEXTURE_2D
+	gl.GenTextures(1, &t.id)
+	gl.BindTexture(gl.TEXTURE_2D, t.id)
+	gl.TexImage2D(gl.TEXTURE_2D, 0, gl.RGBA, int32(t.w), int32(t.h), 0, gl.RGBA, gl.UNSIGNED_BYTE, nil)
+}
 
 func (r *Renderer) newShmTexture(m *render.Image) (*texture, error) {
+	if _, ok := layoutOf(m.Format); !ok && m != nil && cpuReadable(m.Format) {
+		t := &texture{w: m.Width, h: m.Height, shm: m, format: m.Format}
+		r.newConverted(t, true)
+		return t, nil
+	}
 	if err := checkImage(m); err != nil {
 		return nil, err
 	}
 	l, _ := layoutOf(m.Format)
-	t := &texture{target: gl.TEXTURE_2D, w: m.Width, h: m.Height, bgr: l.bgr, shm: m, prog: progRGBA}
+	t := &texture{target: gl.TEXTURE_2D, w: m.Width, h: m.Height, bgr: l.bgr, shm: m, prog: progRGBA, format: m.Format}
 	if !l.alpha {
 		t.prog = progRGBX
 	}
@@ -670,20 +706,13 @@ func (r *Renderer) importSource(src *render.Source) (*texture, error) {
 		return t, nil
 	}
 	// Fallback for this buffer: the CPU reads it, GL samples the copy.
-	l, ok := layoutOf(b.Format)
-	if !ok {
+	r.stats.LastImportError = err
+	if !cpuReadable(b.Format) || b.Modifier != allocator.ModifierLinear && b.Modifier != allocator.ModifierInvalid {
 		return nil, err // neither path can read it
 	}
 	r.stats.ImportFallbacks++
-	t.fallback = render.NewImage(b.Format, b.Width, b.Height)
-	t.bgr = l.bgr
-	if !l.alpha {
-		t.prog = progRGBX
-	}
-	t.target = gl.TEXTURE_2D
-	gl.GenTextures(1, &t.id)
-	gl.BindTexture(gl.TEXTURE_2D, t.id)
-	gl.TexImage2D(gl.TEXTURE_2D, 0, gl.RGBA, int32(b.Width), int32(b.Height), 0, gl.RGBA, gl.UNSIGNED_BYTE, nil)
+	l, ok := layoutOf(b.Format)
+	r.newConverted(t, !ok || !l.alpha)
 	return t, nil
 }
 
@@ -723,14 +752,14 @@ func (r *Renderer) tryImport(src *render.Source, t *texture) error {
 	return fmt.Errorf("render/gl: bind EGLImage of %v as a texture: %w", src.DMABuf, render.ErrImport)
 }
 
-// cpuCopy draws b into m with the CPU renderer (SRC, 1:1).
-func (r *Renderer) cpuCopy(b *allocator.Buffer, m *render.Image) error {
+// cpuCopy draws src into m with the CPU renderer (SRC, 1:1).
+func (r *Renderer) cpuCopy(src *render.Source, m *render.Image) error {
 	if err := r.cpu.Begin(&render.Target{Image: m}, nil); err != nil {
 		return err
 	}
 	q := render.Quad{Dst: m.Bounds(), Opacity: 1, Opaque: true, Filter: render.Nearest}
-	if err := r.cpu.Draw(&render.Source{DMABuf: b}, &q); err != nil {
-		return fmt.Errorf("render/gl: CPU fallback for refused %v: %w", b, err)
+	if err := r.cpu.Draw(&render.Source{DMABuf: src.DMABuf, Image: src.Image}, &q); err != nil {
+		return fmt.Errorf("render/gl: CPU conversion of a source GL cannot read: %w", err)
 	}
 	_, err := r.cpu.Finish()
 	return err

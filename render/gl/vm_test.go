@@ -326,3 +326,34 @@ func TestVMSelectionProbesAPlanTarget(t *testing.T) {
 	}
 	t.Log(sel, r.Caps().Renderer)
 }
+
+// TestVMImportsMultiPlanarNV12 imports a two-plane NV12 buffer from the
+// system heap (kms_swrast samples it as an external texture) and compares
+// the frame with the CPU's BT.601 conversion.
+func TestVMImportsMultiPlanarNV12(t *testing.T) {
+	_, g := vmSetup(t)
+	buf := heapRoute("system heap", "system").alloc(t, 32, 32, allocator.NV12)
+	pix := nv12(32, 32, 32)
+	err := buf.AccessPlanes(allocator.AccessWrite, func(planes [][]byte) error {
+		for y := 0; y < 32; y++ {
+			copy(planes[0][y*int(buf.Planes[0].Stride):], pix.Pix[y*pix.Stride:y*pix.Stride+32])
+		}
+		for y := 0; y < 16; y++ {
+			copy(planes[1][y*int(buf.Planes[1].Stride):], pix.UV[y*pix.Stride:y*pix.Stride+32])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := render.Quad{Dst: image.Rect(4, 4, 60, 60), Opacity: 1}
+	got, want := render.NewImage(allocator.XRGB8888, 64, 64), render.NewImage(allocator.XRGB8888, 64, 64)
+	runOne(t, g, &render.Target{Key: 1, Image: got}, &render.Source{Key: 2, DMABuf: buf}, &q)
+	runOne(t, render.NewCPU(), &render.Target{Image: want}, &render.Source{Image: pix}, &q)
+	compare(t, "NV12 from the system heap", got, want, false)
+	st := g.Stats()
+	if st.Imports != 1 {
+		t.Errorf("NV12 was not imported as an EGLImage: %+v", st)
+	}
+	t.Logf("stats %+v", st)
+}
