@@ -3,6 +3,7 @@
 package egl
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -89,5 +90,39 @@ func TestGBMOnVkmsCardImportsDmaBufs(t *testing.T) {
 	th.Do(func() { _, _, err = d.DmaBufModifiers(xr24) })
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDmaBufFormatQueries lists the importable formats where the display
+// can import (Mesa 25 surfaceless, GBM in the VM): XR24 and AR24 must be
+// there with LINEAR or the implicit layout.
+func TestDmaBufFormatQueries(t *testing.T) {
+	th, d := openOnThread(t, OpenSurfaceless)
+	if !d.HasExtension("EGL_EXT_image_dma_buf_import_modifiers") {
+		t.Skipf("%s %s has no EGL_EXT_image_dma_buf_import_modifiers (Mesa 22.3 surfaceless)", d.Vendor, d.Version)
+	}
+	var fmts []uint32
+	var err error
+	th.Do(func() { fmts, err = d.DmaBufFormats() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	have := map[string]bool{}
+	for _, f := range fmts {
+		var mods []uint64
+		var ext []bool
+		th.Do(func() { mods, ext, err = d.DmaBufModifiers(f) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, fmt.Sprintf("%s%v%v", fourcc(f), mods, ext))
+		have[fourcc(f)] = true
+	}
+	t.Logf("%d formats: %s", len(fmts), strings.Join(names, " "))
+	for _, want := range []string{"XR24", "AR24"} {
+		if !have[want] {
+			t.Errorf("importable formats lack %s", want)
+		}
 	}
 }
