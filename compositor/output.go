@@ -336,14 +336,24 @@ func (o *Output) push() {
 	o.full = false
 }
 
-// coveredOpaque reports whether the first surface covers the output with
-// an opaque format.
+// coveredOpaque reports whether every damaged rectangle lies inside one
+// surface drawn opaquely (a format without alpha), so clearing the
+// background first would be overwritten anyway.
 func (o *Output) coveredOpaque() bool {
-	if len(o.scene) == 0 {
-		return false
+	for _, r := range o.frame.Rects() {
+		covered := false
+		for i := range o.scene {
+			p := &o.scene[i]
+			if r.In(p.dst) && !p.buf.Format().HasAlpha() {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return false
+		}
 	}
-	p := &o.scene[0]
-	return o.bounds.In(p.dst) && !p.buf.Format().HasAlpha()
+	return true
 }
 
 func (o *Output) draw(r render.Renderer, p *placement, d *Damage) (int, error) {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ type config struct {
 	connector     string
 	mode          string
 	verbose       bool
+	cpuprofile    string
 	app           []string
 }
 
@@ -68,6 +70,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.connector, "connector", "", "drm: connector name, e.g. HDMI-A-1 (default: the first connected)")
 	fs.StringVar(&cfg.mode, "mode", "", "drm: mode WxH or WxH@Hz (default: the connector's preferred mode)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log client errors and frame errors")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a Go CPU profile of the compositor to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,6 +113,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "compositor-demo: %v\n", err)
 		return 2
+	}
+	if cfg.cpuprofile != "" {
+		f, err := os.Create(cfg.cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "compositor-demo: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "compositor-demo: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
