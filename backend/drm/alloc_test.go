@@ -42,7 +42,10 @@ func TestSteadyStateFlipAllocatesNothing(t *testing.T) {
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { democlient.Run(ctx, democlient.Options{Socket: "wayland-alloc", Frames: 3, Hold: true}); close(done) }()
+	go func() {
+		democlient.Run(ctx, democlient.Options{Socket: "wayland-alloc", Frames: 3, Hold: true})
+		close(done)
+	}()
 	defer func() { cancel(); <-done }()
 	// drive frames until the client holds
 	deadline := time.Now().Add(time.Minute)
