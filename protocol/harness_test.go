@@ -64,6 +64,8 @@ func newTestServer(t testing.TB, opts *Options) *testServer {
 	}
 	o := *opts
 	o.Hooks.SurfaceCommitted = func(x *Surface) {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
 		st := ts.client(x)
 		st.commits++
 		if b := x.Buffer(); b != nil {
@@ -82,6 +84,8 @@ func newTestServer(t testing.TB, opts *Options) *testServer {
 		}
 	}
 	o.Hooks.SurfaceMapped = func(x *Surface) {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
 		st := ts.client(x)
 		st.mapped++
 		st.titles = append(st.titles, x.Title())
@@ -106,10 +110,9 @@ func newTestServer(t testing.TB, opts *Options) *testServer {
 	return ts
 }
 
+// client returns the counters of x's client; ts.mu must be held.
 func (ts *testServer) client(x *Surface) *clientStats {
 	pid, _, _ := x.Client().Credentials()
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
 	st := ts.stats[pid]
 	if st == nil {
 		st = &clientStats{}
@@ -133,11 +136,13 @@ func (ts *testServer) drive(period time.Duration) {
 		seq++
 		now := MonotonicNow()
 		ts.s.Do(func() {
+			ts.mu.Lock()
 			for x := range ts.s.surfaces {
 				st := ts.client(x)
 				st.framesDone += x.PendingFrames()
 				st.presented += len(x.feedbacks)
 			}
+			ts.mu.Unlock()
 			ts.s.FrameDone(ts.out, now)
 			ts.s.Presented(ts.out, Presentation{Time: now, Refresh: period, Seq: seq, Flags: PresentVSync})
 			ts.s.PingClients(30 * time.Second) // generous: Mesa under TCG starts slowly

@@ -270,11 +270,11 @@ func (c *Client) dispatchAll() {
 		if !ok {
 			return
 		}
-		c.dispatch(h, body)
+		c.dispatch(h, body, c.conn)
 	}
 }
 
-func (c *Client) dispatch(h wire.Header, body []byte) {
+func (c *Client) dispatch(h wire.Header, body []byte, fds wire.FDSource) {
 	r := c.Lookup(h.Sender)
 	if r == nil {
 		c.PostError(displayErrorf(ErrorInvalidObject, "invalid object %d", h.Sender))
@@ -288,7 +288,7 @@ func (c *Client) dispatch(h wire.Header, body []byte) {
 		c.PostError(displayErrorf(ErrorInvalidMethod, "request %s.%s needs version %d, object %s@%d has version %d", r.iface.Name, m.Name, m.Since, r.iface.Name, r.id, r.version))
 		return
 	}
-	c.dec.Reset(body, c.conn)
+	c.dec.Reset(body, fds)
 	err := r.iface.Dispatch(r, h.Opcode, &c.dec)
 	if err != nil {
 		var pe *ProtocolError
@@ -321,22 +321,27 @@ func (c *Client) destroyLocked() {
 	close(c.wake)
 }
 
-// Inject dispatches requests from b as if the client had sent them on
-// its socket (without descriptors), stopping at the first protocol error,
+// Inject dispatches requests from b as if the client had sent them (fd
+// arguments find no descriptor), stopping at the first protocol error,
 // which disconnects the client as usual. It is for fuzzing and
-// benchmarking the decode-and-dispatch path; call it with the lock held.
-// It returns the number of bytes consumed.
+// benchmarking the decode-and-dispatch path and never touches the
+// client's socket buffers, so it is safe while the client is connected;
+// call it with the lock held. It returns the number of bytes consumed.
 func (c *Client) Inject(b []byte) int {
 	total := 0
 	for len(b) > 0 && !c.dead {
-		n := c.conn.Feed(b)
-		if n == 0 {
-			c.PostError(displayErrorf(ErrorInvalidMethod, "message larger than the input buffer"))
+		h, body, n, err := wire.Frame(b, c.conn.Limits().MaxMessageSize)
+		if err != nil {
+			c.postWireError(err)
 			break
 		}
+		if n == 0 {
+			c.PostError(displayErrorf(ErrorInvalidMethod, "truncated message at the end of the injected bytes"))
+			break
+		}
+		c.dispatch(h, body, nil)
 		b = b[n:]
 		total += n
-		c.dispatchAll()
 	}
 	return total
 }

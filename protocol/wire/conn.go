@@ -425,16 +425,3 @@ func (c *Conn) FlushBlocking(mu interface {
 	}
 	return ferr
 }
-
-// Feed appends b to the input buffer as if it had been received, and
-// returns how many bytes fitted. For fuzzing and benchmarks of the
-// dispatch path without a socket.
-func (c *Conn) Feed(b []byte) int {
-	if c.start > 0 {
-		n := copy(c.in, c.in[c.start:c.end])
-		c.start, c.end = 0, n
-	}
-	n := copy(c.in[c.end:], b)
-	c.end += n
-	return n
-}
