@@ -348,3 +348,23 @@ func BenchmarkNV12(b *testing.B) {
 		pixmanref.Composite(pixmanref.OpSrc, ref.pm, nil, dst.dstPxPM, 0, 0, 0, 0, 1920, 1080)
 	})
 }
+
+// BenchmarkPixmanOnly runs pixman alone (for callgrind: instructions per
+// pixel of the reference, without the Go side in the profile).
+func BenchmarkPixmanOnly(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		op     pixmanref.Op
+		sf, df allocator.Format
+	}{
+		{"over", pixmanref.OpOver, allocator.ARGB8888, allocator.XRGB8888},
+		{"rgb565", pixmanref.OpSrc, allocator.RGB565, allocator.XRGB8888},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := makeSets(b, 1, 1920, 1080, c.sf, c.df, randomFrame)[0]
+			for b.Loop() {
+				pixmanref.Composite(c.op, s.srcPM, nil, s.dstPxPM, 0, 0, 0, 0, 1920, 1080)
+			}
+		})
+	}
+}

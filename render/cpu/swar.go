@@ -48,64 +48,84 @@ func overPixel(d, s uint32) uint32 {
 // mulPixel scales all four channels of p by m/255.
 func mulPixel(p uint32, m uint32) uint32 { return gather(div255(spread(p) * uint64(m))) }
 
-func overSWAR(dst, src []byte, n int) {
-	dst, src = dst[:n*4], src[:n*4]
-	for len(src) >= 8 && len(dst) >= 8 {
-		s := binary.LittleEndian.Uint64(src)
-		if s>>24&0xff == 0xff && s>>56 == 0xff {
-			binary.LittleEndian.PutUint64(dst, s)
-		} else if s != 0 {
-			d := binary.LittleEndian.Uint64(dst)
-			lo := overPixel(uint32(d), uint32(s))
-			hi := overPixel(uint32(d>>32), uint32(s>>32))
-			binary.LittleEndian.PutUint64(dst, uint64(lo)|uint64(hi)<<32)
-		}
-		src, dst = src[8:], dst[8:]
+// blend is overPixel flattened (about 35 instructions on amd64).
+func blend(d, s uint32) uint32 {
+	q := uint64(d)
+	t := (q&0x00ff00ff|(q&0xff00ff00)<<24)*uint64(^s>>24) + half
+	t = (t + (t>>8)&lanes) >> 8 & lanes
+	q = uint64(s)
+	t += q&0x00ff00ff | (q&0xff00ff00)<<24
+	if t&(laneOnes<<8) != 0 { // saturate (only if not premultiplied)
+		t = (t | (t>>8&laneOnes)*0xff) & lanes
 	}
-	if len(src) >= 4 && len(dst) >= 4 {
-		s := binary.LittleEndian.Uint32(src)
-		binary.LittleEndian.PutUint32(dst, overPixel(binary.LittleEndian.Uint32(dst), s))
+	return uint32(t) | uint32(t>>24)
+}
+
+func overSWAR(dst, src []byte, n int) {
+	src = src[:n*4]
+	dst = dst[:len(src)]
+	// Two pixels per step through array pointers: constant offsets,
+	// no bounds checks inside.
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		sp, dp := (*[8]byte)(src[i:i+8]), (*[8]byte)(dst[i:i+8])
+		s := binary.LittleEndian.Uint64(sp[:])
+		if s&0xff000000ff000000 == 0xff000000ff000000 {
+			binary.LittleEndian.PutUint64(dp[:], s)
+		} else if s != 0 {
+			d := binary.LittleEndian.Uint64(dp[:])
+			binary.LittleEndian.PutUint64(dp[:], uint64(blend(uint32(d), uint32(s)))|uint64(blend(uint32(d>>32), uint32(s>>32)))<<32)
+		}
+	}
+	if i+4 <= len(src) {
+		binary.LittleEndian.PutUint32(dst[i:], blend(binary.LittleEndian.Uint32(dst[i:]), binary.LittleEndian.Uint32(src[i:])))
 	}
 }
 
 // mulSWAR writes src scaled by m/255 (the opacity of a draw) to dst.
 func mulSWAR(dst, src []byte, n int, m uint32) {
-	dst, src = dst[:n*4], src[:n*4]
-	for len(src) >= 4 && len(dst) >= 4 {
-		binary.LittleEndian.PutUint32(dst, mulPixel(binary.LittleEndian.Uint32(src), m))
-		src, dst = src[4:], dst[4:]
+	src = src[:n*4]
+	dst = dst[:len(src)]
+	mm := uint64(m)
+	for i := 0; i+4 <= len(src); i += 4 {
+		q := uint64(binary.LittleEndian.Uint32(src[i:]))
+		t := (q&0x00ff00ff|(q&0xff00ff00)<<24)*mm + half
+		t = (t + (t>>8)&lanes) >> 8 & lanes
+		binary.LittleEndian.PutUint32(dst[i:], uint32(t)|uint32(t>>24))
 	}
 }
 
 // orSWAR copies src to dst with the bits of or set (0xff000000: opaque
 // alpha for an X format read as an A format).
 func orSWAR(dst, src []byte, n int, or uint32) {
-	dst, src = dst[:n*4], src[:n*4]
+	src = src[:n*4]
+	dst = dst[:len(src)]
 	or64 := uint64(or) | uint64(or)<<32
-	for len(src) >= 8 && len(dst) >= 8 {
-		binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(src)|or64)
-		src, dst = src[8:], dst[8:]
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:])|or64)
 	}
-	if len(src) >= 4 && len(dst) >= 4 {
-		binary.LittleEndian.PutUint32(dst, binary.LittleEndian.Uint32(src)|or)
+	if i+4 <= len(src) {
+		binary.LittleEndian.PutUint32(dst[i:], binary.LittleEndian.Uint32(src[i:])|or)
 	}
 }
 
 // swapSWAR copies src to dst exchanging bytes 0 and 2 of every pixel
 // (ARGB <-> ABGR) and setting the bits of or.
 func swapSWAR(dst, src []byte, n int, or uint32) {
-	dst, src = dst[:n*4], src[:n*4]
+	src = src[:n*4]
+	dst = dst[:len(src)]
 	or64 := uint64(or) | uint64(or)<<32
-	for len(src) >= 8 && len(dst) >= 8 {
-		p := binary.LittleEndian.Uint64(src)
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		p := binary.LittleEndian.Uint64(src[i:])
 		p = p&0xff00ff00ff00ff00 | p>>16&0x000000ff000000ff | p&0x000000ff000000ff<<16
-		binary.LittleEndian.PutUint64(dst, p|or64)
-		src, dst = src[8:], dst[8:]
+		binary.LittleEndian.PutUint64(dst[i:], p|or64)
 	}
-	if len(src) >= 4 && len(dst) >= 4 {
-		p := binary.LittleEndian.Uint32(src)
+	if i+4 <= len(src) {
+		p := binary.LittleEndian.Uint32(src[i:])
 		p = p&0xff00ff00 | p>>16&0xff | p&0xff<<16
-		binary.LittleEndian.PutUint32(dst, p|or)
+		binary.LittleEndian.PutUint32(dst[i:], p|or)
 	}
 }
 
@@ -121,47 +141,58 @@ func from565(p uint32) uint32 {
 // to565 truncates 0x??RRGGBB to RGB565 as pixman does.
 func to565(p uint32) uint32 { return p>>3&0x1f | p>>5&0x7e0 | p>>8&0xf800 }
 
+// from565Lo and from565Hi split from565 by input byte: every output bit
+// depends on the bits of one input byte only (green's replicated low
+// bits come from its high three bits, all in the high byte), so
+// from565(p) == from565Lo[p&0xff] | from565Hi[p>>8]. Two 1 KiB tables
+// stay in L1 and turn the conversion into two loads and an OR.
+var from565Lo, from565Hi [256]uint32
+
+func init() {
+	for i := range 256 {
+		from565Lo[i] = from565(uint32(i)) &^ from565(0)
+		from565Hi[i] = from565(uint32(i) << 8)
+	}
+}
+
 // from565SWAR expands n RGB565 pixels to 8888 (ARGB order, or ABGR when
 // bgr), alpha 0xff.
 func from565SWAR(dst, src []byte, n int, bgr bool) {
-	dst, src = dst[:n*4], src[:n*2]
+	src = src[:n*2]
+	dst = dst[:len(src)*2]
 	if bgr {
-		for len(src) >= 2 && len(dst) >= 4 {
-			p := from565(uint32(binary.LittleEndian.Uint16(src)))
-			binary.LittleEndian.PutUint32(dst, p&0xff00ff00|p>>16&0xff|p&0xff<<16)
-			src, dst = src[2:], dst[4:]
+		for i := 0; i+2 <= len(src); i += 2 {
+			p := from565Lo[src[i]] | from565Hi[src[i+1]]
+			binary.LittleEndian.PutUint32(dst[2*i:], p&0xff00ff00|p>>16&0xff|p&0xff<<16)
 		}
 		return
 	}
-	for len(src) >= 4 && len(dst) >= 8 {
-		q := binary.LittleEndian.Uint32(src)
-		binary.LittleEndian.PutUint64(dst, uint64(from565(q&0xffff))|uint64(from565(q>>16))<<32)
-		src, dst = src[4:], dst[8:]
+	for len(src) >= 16 && len(dst) >= 32 {
+		s, d := (*[16]byte)(src), (*[32]byte)(dst)
+		binary.LittleEndian.PutUint64(d[0:], uint64(from565Lo[s[0]]|from565Hi[s[1]])|uint64(from565Lo[s[2]]|from565Hi[s[3]])<<32)
+		binary.LittleEndian.PutUint64(d[8:], uint64(from565Lo[s[4]]|from565Hi[s[5]])|uint64(from565Lo[s[6]]|from565Hi[s[7]])<<32)
+		binary.LittleEndian.PutUint64(d[16:], uint64(from565Lo[s[8]]|from565Hi[s[9]])|uint64(from565Lo[s[10]]|from565Hi[s[11]])<<32)
+		binary.LittleEndian.PutUint64(d[24:], uint64(from565Lo[s[12]]|from565Hi[s[13]])|uint64(from565Lo[s[14]]|from565Hi[s[15]])<<32)
+		src, dst = src[16:], dst[32:]
 	}
-	if len(src) >= 2 && len(dst) >= 4 {
-		binary.LittleEndian.PutUint32(dst, from565(uint32(binary.LittleEndian.Uint16(src))))
+	for i := 0; i+2 <= len(src); i += 2 {
+		binary.LittleEndian.PutUint32(dst[2*i:], from565Lo[src[i]]|from565Hi[src[i+1]])
 	}
 }
 
 // to565SWAR packs n 8888 pixels (ARGB order, or ABGR when bgr) to RGB565.
 func to565SWAR(dst, src []byte, n int, bgr bool) {
-	dst, src = dst[:n*2], src[:n*4]
+	src = src[:n*4]
+	dst = dst[:len(src)/2]
 	if bgr {
-		for len(src) >= 4 && len(dst) >= 2 {
-			p := binary.LittleEndian.Uint32(src)
-			p = p&0xff00ff00 | p>>16&0xff | p&0xff<<16
-			binary.LittleEndian.PutUint16(dst, uint16(to565(p)))
-			src, dst = src[4:], dst[2:]
+		for i := 0; i+4 <= len(src); i += 4 {
+			p := binary.LittleEndian.Uint32(src[i:])
+			binary.LittleEndian.PutUint16(dst[i/2:], uint16(p>>19&0x1f|p>>5&0x7e0|p<<8&0xf800))
 		}
 		return
 	}
-	for len(src) >= 8 && len(dst) >= 4 {
-		q := binary.LittleEndian.Uint64(src)
-		binary.LittleEndian.PutUint32(dst, to565(uint32(q))|to565(uint32(q>>32))<<16)
-		src, dst = src[8:], dst[4:]
-	}
-	if len(src) >= 4 && len(dst) >= 2 {
-		binary.LittleEndian.PutUint16(dst, uint16(to565(binary.LittleEndian.Uint32(src))))
+	for i := 0; i+4 <= len(src); i += 4 {
+		binary.LittleEndian.PutUint16(dst[i/2:], uint16(to565(binary.LittleEndian.Uint32(src[i:]))))
 	}
 }
 

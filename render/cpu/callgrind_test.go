@@ -1,0 +1,40 @@
+package cpu
+
+import (
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/go-scanout/scanout/allocator"
+)
+
+// TestCallgrindDriver runs one 1080p operation CALLGRIND_N times when
+// CALLGRIND_OP is set (over, rgb565, copy), for
+// scripts/bench.d/40-render-cpu to count instructions per pixel under
+// valgrind --tool=callgrind (two runs with different N; the difference
+// divided by the extra pixels cancels set-up). Skipped otherwise.
+func TestCallgrindDriver(t *testing.T) {
+	op := os.Getenv("CALLGRIND_OP")
+	if op == "" {
+		t.Skip("CALLGRIND_OP not set")
+	}
+	n, _ := strconv.Atoi(os.Getenv("CALLGRIND_N"))
+	var src, dst *Image
+	blit := &Blit{Op: Src, Alpha: Opaque}
+	switch op {
+	case "over":
+		src, dst = benchImage(allocator.ARGB8888, 1920, 1080), benchImage(allocator.XRGB8888, 1920, 1080)
+		blit.Op = Over
+	case "rgb565":
+		src, dst = benchImage(allocator.RGB565, 1920, 1080), benchImage(allocator.XRGB8888, 1920, 1080)
+	case "copy":
+		src, dst = benchImage(allocator.XRGB8888, 1920, 1080), benchImage(allocator.XRGB8888, 1920, 1080)
+	default:
+		t.Fatalf("CALLGRIND_OP=%q: want over, rgb565 or copy", op)
+	}
+	for i := 0; i < n; i++ {
+		if err := Composite(dst, src, blit, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
