@@ -153,30 +153,29 @@ func swapSIMD(dst, src []byte, n int, or uint32) {
 	}
 }
 
-// from565SIMD expands RGB565 to ARGB8888, 16 pixels per iteration, with
-// the same bit replication as from565.
+// from565SIMD expands RGB565 to ARGB8888, 16 pixels per iteration, in
+// 16-bit lanes: each channel's bit replication is one multiply-high,
+// r8 = (r5*33)>>2 = mulhi(r5<<11, 264), g8 = (g6*65)>>4 =
+// mulhi(g6<<5, 8320), identical to from565; then B|G<<8 and R|0xff00 are
+// interleaved into pixels.
 func from565SIMD(dst, src []byte, n int) {
 	dst, src = dst[:n*4], src[:n*2]
-	m700f8 := archsimd.BroadcastUint32x8(0x700f8)
-	m7 := archsimd.BroadcastUint32x8(0x7)
-	mfc00 := archsimd.BroadcastUint32x8(0xfc00)
-	m300 := archsimd.BroadcastUint32x8(0x300)
-	mf80000 := archsimd.BroadcastUint32x8(0xf80000)
-	alpha := archsimd.BroadcastUint32x8(0xff000000)
-	n1 := archsimd.BroadcastUint32x8(1)
-	n2 := archsimd.BroadcastUint32x8(2)
-	conv := func(p archsimd.Uint32x8) archsimd.Uint32x8 {
-		a := p.ShiftAllLeft(3).And(m700f8)
-		b := p.ShiftRight(n2).And(m7)
-		c := p.ShiftAllLeft(5).And(mfc00)
-		d := p.ShiftRight(n1).And(m300)
-		e := p.ShiftAllLeft(8).And(mf80000)
-		return a.Or(b).Or(c).Or(d).Or(e).Or(alpha)
-	}
+	mr := archsimd.BroadcastUint16x16(0xf800)
+	mg := archsimd.BroadcastUint16x16(0x07e0)
+	kr := archsimd.BroadcastUint16x16(264)
+	kg := archsimd.BroadcastUint16x16(8320)
+	alpha := archsimd.BroadcastUint16x16(0xff00)
 	for len(src) >= 32 && len(dst) >= 64 {
 		p := archsimd.LoadUint8x32((*[32]byte)(src)).AsUint16x16()
-		conv(p.GetLo().ExtendToUint32()).AsUint8x32().Store((*[32]byte)(dst))
-		conv(p.GetHi().ExtendToUint32()).AsUint8x32().Store((*[32]byte)(dst[32:]))
+		r := p.And(mr).MulHigh(kr)
+		g := p.And(mg).MulHigh(kg)
+		b := p.ShiftAllLeft(11).MulHigh(kr)
+		bg := b.Or(g.ShiftAllLeft(8))
+		ra := r.Or(alpha)
+		lo := bg.InterleaveLoGrouped(ra) // pixels 0-3, 8-11
+		hi := bg.InterleaveHiGrouped(ra) // pixels 4-7, 12-15
+		lo.Select128FromPair(0, 2, hi).AsUint8x32().Store((*[32]byte)(dst))
+		lo.Select128FromPair(1, 3, hi).AsUint8x32().Store((*[32]byte)(dst[32:]))
 		src, dst = src[32:], dst[64:]
 	}
 	archsimd.ClearAVXUpperBits()
