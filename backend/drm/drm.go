@@ -38,6 +38,11 @@ type Options struct {
 	Buffers int
 	// NegotiationBudget bounds the scanout negotiation (default 15 s).
 	NegotiationBudget time.Duration
+	// PlanCache is where the negotiated plan is cached so a kiosk does
+	// not probe at every boot: "" means scanout.DefaultCachePath, "-"
+	// disables the cache. A plan whose key (kernel, drivers, planes,
+	// hints) no longer matches is probed again.
+	PlanCache string
 	// NoHotplug disables the uevent listener.
 	NoHotplug bool
 	// Log receives what the backend notices at run time (refused
@@ -324,19 +329,41 @@ func (b *Backend) negotiate(ctx context.Context) error {
 		return fmt.Errorf("drm: describe %s for negotiation: %w", b.dev.Path(), err)
 	}
 	desc.ModeWidth, desc.ModeHeight = uint32(b.mode.HDisplay), uint32(b.mode.VDisplay)
-	prober := scanout.NewProber(b.dev, nil)
-	defer prober.Close()
-	budget := b.opts.NegotiationBudget
-	if budget == 0 {
-		budget = 15 * time.Second
+	devs := []*scanout.Device{desc}
+	sources := scanout.DefaultSources(nil, "")
+	if b.opts.PlanCache != "-" {
+		key := scanout.KeyFor(devs, sources, "")
+		if plan, err := scanout.LoadCache(b.opts.PlanCache, key); err == nil {
+			b.plan = plan
+			b.notes = append(b.notes, "scanout plan from the cache (no probing); delete it to probe again")
+		} else {
+			b.notes = append(b.notes, "scanout plan probed: "+err.Error())
+		}
 	}
-	rf := caps.RenderFormats
-	plan, err := scanout.Negotiate(ctx, []*scanout.Device{desc}, prober, scanout.Options{
-		Budget: scanout.Budget{MaxTime: budget}, RenderFormats: &rf})
-	if err != nil {
-		return fmt.Errorf("drm: negotiate scanout on %s: %w", b.dev.Path(), err)
+	if b.plan == nil {
+		prober := scanout.NewProber(b.dev, nil)
+		defer prober.Close()
+		budget := b.opts.NegotiationBudget
+		if budget == 0 {
+			budget = 15 * time.Second
+		}
+		rf := caps.RenderFormats
+		plan, err := scanout.Negotiate(ctx, devs, prober, scanout.Options{
+			Sources: sources, Budget: scanout.Budget{MaxTime: budget}, RenderFormats: &rf})
+		if err != nil {
+			return fmt.Errorf("drm: negotiate scanout on %s: %w", b.dev.Path(), err)
+		}
+		b.plan = plan
+		if b.opts.PlanCache != "-" {
+			if err := scanout.SaveCache(b.opts.PlanCache, plan); err != nil {
+				b.notes = append(b.notes, "scanout plan not cached: "+err.Error())
+			}
+		}
 	}
-	b.plan = plan
+	if len(b.plan.Devices) == 0 {
+		return fmt.Errorf("drm: the scanout plan for %s has no device", b.dev.Path())
+	}
+	plan := b.plan
 	b.dplan = &plan.Devices[0]
 	b.fb = b.dplan.Feedback(&caps.Formats)
 	return nil

@@ -12,7 +12,7 @@ import (
 // negotiated plan and the renderer; then it creates the compositor with
 // the plan's linux-dmabuf feedback and attaches the outputs.
 func openDRM(ctx context.Context, cfg *config, newCompositor func(*protocol.DMABUFFeedback) error, c **compositor.Compositor, logf func(string, ...any)) (*drm.Backend, error) {
-	b, err := drm.Open(ctx, &drm.Options{Device: cfg.device, Connector: cfg.connector, Mode: cfg.mode, Renderer: cfg.renderer, Log: logf})
+	b, err := drm.Open(ctx, &drm.Options{Device: cfg.device, Connector: cfg.connector, Mode: cfg.mode, Renderer: cfg.renderer, PlanCache: cfg.planCache, Log: logf})
 	if err != nil {
 		return nil, err
 	}

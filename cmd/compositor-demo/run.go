@@ -45,6 +45,7 @@ type config struct {
 	mode          string
 	verbose       bool
 	cpuprofile    string
+	planCache     string
 	app           []string
 }
 
@@ -69,6 +70,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.device, "device", "", "drm: card node to drive (default: the first with a connected connector)")
 	fs.StringVar(&cfg.connector, "connector", "", "drm: connector name, e.g. HDMI-A-1 (default: the first connected)")
 	fs.StringVar(&cfg.mode, "mode", "", "drm: mode WxH or WxH@Hz (default: the connector's preferred mode)")
+	fs.StringVar(&cfg.planCache, "plan-cache", "", "drm: where the scanout plan is cached between runs (default /var/cache/scanout/plan.json; - disables)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log client errors and frame errors")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a Go CPU profile of the compositor to this file")
 	if err := fs.Parse(args); err != nil {
