@@ -97,7 +97,7 @@ func TestRealClients(t *testing.T) {
 			done: func(st clientStats) bool { return st.mapped > 0 && st.bufferCommits >= 10 && st.presented >= 10 }},
 		{name: "weston-simple-egl", cmd: []string{"weston-simple-egl"}, env: []string{"LIBGL_ALWAYS_SOFTWARE=1"}, done: mappedWithFrames(10)},
 		{name: "foot", cmd: []string{"foot", "--config=/dev/null", "sh", "-c", "for i in $(seq 200); do echo line $i; sleep 0.02; done; sleep 60"}, done: mappedWithFrames(5)},
-		{name: "gtk4-widget-factory", cmd: []string{"gtk4-widget-factory"}, env: []string{"GDK_BACKEND=wayland", "GSK_RENDERER=cairo", "NO_AT_BRIDGE=1", "GTK_A11Y=none"}, done: mappedWithFrames(3)},
+		{name: "gtk4-widget-factory", cmd: []string{"gtk4-widget-factory"}, env: []string{"GDK_BACKEND=wayland", "NO_AT_BRIDGE=1", "GTK_A11Y=none"}, done: mappedWithFrames(3)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

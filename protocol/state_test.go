@@ -400,3 +400,44 @@ func TestDMABUFFeedbackFormatTable(t *testing.T) {
 		unix.Close(tab[0].Args[0].(int))
 	}
 }
+
+func TestPopupIsPlacedByItsPositioner(t *testing.T) {
+	ts := quietServer(t)
+	h := dialHC(t, ts, 5)
+	rec := &recorder{}
+	rec.on(h)
+	seat, _ := h.Bind(h.reg, wl.SeatInterface, 8)
+	_, parent, _, _ := h.toplevel()
+	pos := h.NewID(xdg.PositionerInterface)
+	h.Send(h.wm, xdg.WmBaseRequestCreatePositioner, tc.NewObj{ID: pos, Iface: xdg.PositionerInterface})
+	h.Send(pos, xdg.PositionerRequestSetSize, 100, 50)
+	h.Send(pos, xdg.PositionerRequestSetAnchorRect, 10, 10, 20, 20)
+	h.Send(pos, xdg.PositionerRequestSetAnchor, xdg.PositionerAnchorBottomLeft)
+	h.Send(pos, xdg.PositionerRequestSetGravity, xdg.PositionerGravityBottomRight)
+	h.Send(pos, xdg.PositionerRequestSetOffset, 1, 2)
+	s := h.surface()
+	xs := h.NewID(xdg.SurfaceInterface)
+	h.Send(h.wm, xdg.WmBaseRequestGetXdgSurface, tc.NewObj{ID: xs, Iface: xdg.SurfaceInterface}, s)
+	popup := h.NewID(xdg.PopupInterface)
+	h.Send(xs, xdg.SurfaceRequestGetPopup, tc.NewObj{ID: popup, Iface: xdg.PopupInterface}, parent, pos)
+	h.Send(s, wl.SurfaceRequestCommit)
+	if err := h.Roundtrip(); err != nil {
+		t.Fatal(err)
+	}
+	ev := rec.named(popup, "configure")
+	if len(ev) != 1 {
+		t.Fatalf("popup configure: %v", rec.events)
+	}
+	got := [4]int32{ev[0].Args[0].(int32), ev[0].Args[1].(int32), ev[0].Args[2].(int32), ev[0].Args[3].(int32)}
+	if got != [4]int32{11, 32, 100, 50} {
+		t.Errorf("popup at %v, want [11 32 100 50]", got)
+	}
+	// no input exists, so no grab serial can be valid: the popup is dismissed
+	h.Send(popup, xdg.PopupRequestGrab, seat, uint32(1))
+	if err := h.Roundtrip(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.named(popup, "popup_done")) != 1 {
+		t.Errorf("no popup_done after a grab without input")
+	}
+}
