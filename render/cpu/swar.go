@@ -48,18 +48,22 @@ func overPixel(d, s uint32) uint32 {
 // mulPixel scales all four channels of p by m/255.
 func mulPixel(p uint32, m uint32) uint32 { return gather(div255(spread(p) * uint64(m))) }
 
-// blend is overPixel flattened (about 35 instructions on amd64).
-func blend(d, s uint32) uint32 {
+// blendT is OVER of one pixel in spread form (see spread), before
+// saturation: lanes may reach 510 only if s is not premultiplied.
+// Small enough to inline.
+func blendT(d, s uint32) uint64 {
 	q := uint64(d)
 	t := (q&0x00ff00ff|(q&0xff00ff00)<<24)*uint64(^s>>24) + half
 	t = (t + (t>>8)&lanes) >> 8 & lanes
 	q = uint64(s)
-	t += q&0x00ff00ff | (q&0xff00ff00)<<24
-	if t&(laneOnes<<8) != 0 { // saturate (only if not premultiplied)
-		t = (t | (t>>8&laneOnes)*0xff) & lanes
-	}
-	return uint32(t) | uint32(t>>24)
+	return t + (q&0x00ff00ff | (q&0xff00ff00)<<24)
 }
+
+// saturate clamps the lanes of a blendT result to 255.
+func saturate(t uint64) uint64 { return (t | (t>>8&laneOnes)*0xff) & lanes }
+
+// blend is overPixel flattened.
+func blend(d, s uint32) uint32 { return gather(saturate(blendT(d, s))) }
 
 func overSWAR(dst, src []byte, n int) {
 	src = src[:n*4]
@@ -74,7 +78,11 @@ func overSWAR(dst, src []byte, n int) {
 			binary.LittleEndian.PutUint64(dp[:], s)
 		} else if s != 0 {
 			d := binary.LittleEndian.Uint64(dp[:])
-			binary.LittleEndian.PutUint64(dp[:], uint64(blend(uint32(d), uint32(s)))|uint64(blend(uint32(d>>32), uint32(s>>32)))<<32)
+			t0, t1 := blendT(uint32(d), uint32(s)), blendT(uint32(d>>32), uint32(s>>32))
+			if (t0|t1)&(laneOnes<<8) != 0 {
+				t0, t1 = saturate(t0), saturate(t1)
+			}
+			binary.LittleEndian.PutUint64(dp[:], uint64(gather(t0))|uint64(gather(t1))<<32)
 		}
 	}
 	if i+4 <= len(src) {
