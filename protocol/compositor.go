@@ -132,9 +132,6 @@ type surfaceState struct {
 	src          [4]wire.Fixed // x, y, w, h; w == -1 unset
 	dstSet       bool
 	dst          [2]int32
-	// subsurface position, applied with the parent's state
-	posSet bool
-	pos    [2]int32
 }
 
 // merge moves src into dst (newer state wins, lists accumulate) and
@@ -171,9 +168,6 @@ func (dst *surfaceState) merge(src *surfaceState) {
 	}
 	if src.dstSet {
 		dst.dstSet, dst.dst = true, src.dst
-	}
-	if src.posSet {
-		dst.posSet, dst.pos = true, src.pos
 	}
 	frames, fbs := src.frames[:0], src.feedbacks[:0]
 	clear(src.frames)
@@ -469,8 +463,10 @@ func (x *Surface) apply() error {
 	if st.dstSet {
 		x.dst = st.dst
 	}
-	if st.posSet && x.sub != nil {
-		x.sub.x, x.sub.y = st.pos[0], st.pos[1]
+	for _, c := range x.children {
+		if c.posSet {
+			c.x, c.y, c.posSet = c.pendingPos[0], c.pendingPos[1], false
+		}
 	}
 	x.damage, x.bufDamage = st.damage, st.bufferDamage
 	if err := x.checkViewport(); err != nil {
@@ -596,6 +592,9 @@ type subsurface struct {
 	parent  *Surface
 	sync    bool
 	x, y    int32
+
+	pendingPos [2]int32
+	posSet     bool
 }
 
 // synced reports whether the subsurface or an ancestor is synchronized.
@@ -635,10 +634,10 @@ func (x *Surface) Position() (int32, int32) {
 }
 
 func (s *subsurface) Destroy(wl.Subsurface) error { return nil }
+// SetPosition is double-buffered on the parent: it takes effect when the
+// parent's state is applied.
 func (s *subsurface) SetPosition(o wl.Subsurface, x, y int32) error {
-	if s.parent != nil {
-		s.x, s.y = x, y
-	}
+	s.pendingPos, s.posSet = [2]int32{x, y}, true
 	return nil
 }
 func (s *subsurface) sibling(o wl.Subsurface, r wl.Surface) error {

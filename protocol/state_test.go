@@ -268,7 +268,13 @@ func TestSynchronizedSubsurfaceWaitsForItsParent(t *testing.T) {
 	h.Send(h.sc, wl.SubcompositorRequestGetSubsurface, tc.NewObj{ID: sub, Iface: wl.SubsurfaceInterface}, child, parent)
 	h.Send(child, wl.SurfaceRequestSetBufferScale, 3)
 	h.Send(child, wl.SurfaceRequestCommit)
+	h.Send(sub, wl.SubsurfaceRequestSetPosition, 7, 9)
 	h.Roundtrip()
+	ts.s.Do(func() {
+		if x, y := ts.surfaceByID(child).Position(); x != 0 || y != 0 {
+			t.Errorf("position %d,%d applied before the parent's commit", x, y)
+		}
+	})
 	ts.s.Do(func() {
 		if c := ts.surfaceByID(child); c.Scale() != 1 {
 			t.Errorf("synchronized child applied its commit alone (scale %d)", c.Scale())
@@ -279,6 +285,9 @@ func TestSynchronizedSubsurfaceWaitsForItsParent(t *testing.T) {
 	ts.s.Do(func() {
 		if c := ts.surfaceByID(child); c.Scale() != 3 {
 			t.Errorf("child state not applied with the parent's commit (scale %d)", c.Scale())
+		}
+		if x, y := ts.surfaceByID(child).Position(); x != 7 || y != 9 {
+			t.Errorf("position %d,%d after the parent's commit, want 7,9", x, y)
 		}
 		if p := ts.surfaceByID(parent); len(p.Subsurfaces()) != 1 {
 			t.Errorf("parent has %d subsurfaces", len(p.Subsurfaces()))
