@@ -84,7 +84,8 @@ func BuildReport(p *Plan) *Report {
 }
 
 // WriteText renders the report for people. With verbose false, verdicts of
-// routes that were not probed because an earlier one won are left out.
+// routes that were not probed because an earlier one won or because the
+// ranking excluded them (shown once in the ranking) are left out.
 func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	src := "probed"
@@ -133,7 +134,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			for _, f := range p.Formats {
 				fmt.Fprintf(&b, "    %s/%s: %s\n", f.Format, f.Modifier, winner(f))
 				for _, v := range f.Verdicts {
-					if !verbose && (v.Result == ResultNotNeeded || v.Result == ResultAccepted && v.Route == f.Route) {
+					if !verbose && (v.Result == ResultNotNeeded || v.Result == ResultExcluded || v.Result == ResultAccepted && v.Route == f.Route) {
 						continue
 					}
 					name := v.Route

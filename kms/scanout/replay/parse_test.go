@@ -3,6 +3,7 @@ package replay
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-scanout/scanout/allocator"
@@ -183,5 +184,30 @@ func TestPlanesJSONRoundTrip(t *testing.T) {
 	}
 	if d.PlanesHash() != back.PlanesHash() {
 		t.Errorf("round trip changed the planes:\n%s", b)
+	}
+}
+
+// The RK3588 vendor kernel's heap names (an ls -l of /dev/dma_heap posted
+// from a Rock 5B+) are classified right: the CMA heap there is called
+// default_cma_region, not linux,cma.
+func TestRK3588HeapNamesAreClassified(t *testing.T) {
+	want := map[string]scanout.MemoryClass{
+		"default_cma_region": scanout.ClassContiguous, "reserved": scanout.ClassContiguous,
+		"system": scanout.ClassSystem, "system-uncached": scanout.ClassSystem,
+	}
+	n := 0
+	for _, line := range strings.Split(readHW(t, "rk3588-rock5bplus.dma_heap.ls.txt"), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		name := f[len(f)-1]
+		n++
+		if got := scanout.HeapRoute(name).Class; got != want[name] {
+			t.Errorf("%s: class %s, want %s", name, got, want[name])
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d heaps in the listing, want %d", n, len(want))
 	}
 }
