@@ -634,6 +634,7 @@ func (x *Surface) Position() (int32, int32) {
 }
 
 func (s *subsurface) Destroy(wl.Subsurface) error { return nil }
+
 // SetPosition is double-buffered on the parent: it takes effect when the
 // parent's state is applied.
 func (s *subsurface) SetPosition(o wl.Subsurface, x, y int32) error {

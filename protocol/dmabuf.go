@@ -80,6 +80,9 @@ func (d *dmabufState) close() {
 	d.table.Close()
 }
 
+// maxIndicesPerEvent bounds one tranche_formats event (2 bytes each).
+const maxIndicesPerEvent = 1024
+
 // dmaBufMagic is DMA_BUF_MAGIC from include/uapi/linux/magic.h: the
 // statfs type of the kernel's dma-buf pseudo file system.
 const dmaBufMagic = 0x444d4142
@@ -170,11 +173,15 @@ func (d *dmabufState) sendFeedback(r *core.Resource) {
 	f.SendMainDevice(devBytes(d.fb.MainDevice))
 	for _, t := range d.fb.Tranches {
 		f.SendTrancheTargetDevice(devBytes(t.TargetDevice))
-		var idx []byte
-		for _, fm := range t.Formats {
-			idx = binary.NativeEndian.AppendUint16(idx, d.index[fm])
+		// Several tranche_formats events per tranche are allowed; chunks
+		// keep each event well under libwayland's 4096-byte message limit.
+		for i := 0; i < len(t.Formats); i += maxIndicesPerEvent {
+			var idx []byte
+			for _, fm := range t.Formats[i:min(i+maxIndicesPerEvent, len(t.Formats))] {
+				idx = binary.NativeEndian.AppendUint16(idx, d.index[fm])
+			}
+			f.SendTrancheFormats(idx)
 		}
-		f.SendTrancheFormats(idx)
 		var flags uint32
 		if t.Scanout {
 			flags |= linuxdmabuf.DmabufFeedbackTrancheFlagsScanout

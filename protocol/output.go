@@ -55,6 +55,12 @@ func (s *Server) AddOutput(cfg OutputConfig) *Output {
 		o.res = append(o.res, r)
 		r.OnDestroy(func(r *core.Resource) { o.res = removeRes(o.res, r) })
 		o.send(wl.Output{Resource: r})
+		// surfaces of this client already shown enter the new wl_output
+		for x := range s.surfaces {
+			if x.mapped && x.Client() == c {
+				wl.Surface{Resource: x.res}.SendEnter(wl.Output{Resource: r})
+			}
+		}
 		return nil
 	})
 	s.outputs = append(s.outputs, o)

@@ -450,3 +450,33 @@ func TestPopupIsPlacedByItsPositioner(t *testing.T) {
 		t.Errorf("no popup_done after a grab without input")
 	}
 }
+
+func TestLargeTrancheIsSplitIntoSeveralEvents(t *testing.T) {
+	var fms []FormatModifier
+	for i := 0; i < 3000; i++ {
+		fms = append(fms, FormatModifier{allocator.XRGB8888, allocator.Modifier(i + 1)})
+	}
+	ts := newTestServer(t, &Options{DMABUF: &DMABUFFeedback{MainDevice: 1, Tranches: []DMABUFTranche{{TargetDevice: 1, Formats: fms}}}})
+	h := dialHC(t, ts, 5)
+	rec := &recorder{}
+	rec.on(h)
+	fb := h.NewID(linuxdmabuf.DmabufFeedbackInterface)
+	h.Send(h.dmabuf, linuxdmabuf.DmabufRequestGetDefaultFeedback, tc.NewObj{ID: fb, Iface: linuxdmabuf.DmabufFeedbackInterface})
+	if err := h.Roundtrip(); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, e := range rec.named(fb, "tranche_formats") {
+		b := e.Args[0].([]byte)
+		if len(b) > 2*maxIndicesPerEvent {
+			t.Errorf("tranche_formats of %d bytes", len(b))
+		}
+		total += len(b) / 2
+	}
+	if total != 3000 {
+		t.Errorf("%d indices sent, want 3000", total)
+	}
+	for _, e := range rec.named(fb, "format_table") {
+		unix.Close(e.Args[0].(int))
+	}
+}

@@ -66,9 +66,11 @@ func (d *Display) flushLocked() {
 	}
 }
 
-// Lock and Unlock expose the display lock for callers that need to hold it
-// across several steps; prefer Do, which also flushes.
-func (d *Display) Lock()   { d.mu.Lock() }
+// Lock takes the display lock, for callers that need to hold it across
+// several steps; prefer Do.
+func (d *Display) Lock() { d.mu.Lock() }
+
+// Unlock flushes queued events to clients and releases the lock.
 func (d *Display) Unlock() { d.flushLocked(); d.mu.Unlock() }
 
 // NextSerial returns a new event serial. Call it with the lock held.
