@@ -67,3 +67,15 @@ func BenchmarkGoRGB565ToXRGB1080p(b *testing.B) {
 func BenchmarkGoCopy1080p(b *testing.B) {
 	benchComposite(b, allocator.XRGB8888, allocator.XRGB8888, Src, nil)
 }
+
+// BenchmarkGoNV12 converts a 1080p NV12 frame to XRGB8888.
+func BenchmarkGoNV12(b *testing.B) {
+	src := &Image{Format: allocator.NV12, Width: 1920, Height: 1080, Stride: 1920, Pix: make([]byte, 1920*1080), UVStride: 1920, UV: make([]byte, 1920*540)}
+	dst := benchImage(allocator.XRGB8888, 1920, 1080)
+	blit := &Blit{Op: Src, Alpha: Opaque}
+	for b.Loop() {
+		if err := Composite(dst, src, blit, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -59,5 +59,17 @@ func pack565(dst, src []byte, n int, bgr bool) {
 }
 
 func nv12Row(dst, y, uv []byte, x0, n int, bgr bool) {
+	if simdOK && !bgr && n >= 16 {
+		k := 0
+		if x0&1 == 1 { // start the vector loop on a chroma pair
+			nv12SWAR(dst, y, uv, x0, 1, bgr)
+			k = 1
+		}
+		k += nv12SIMD(dst[4*k:], y[x0+k:], uv[x0+k:], n-k)
+		if k < n {
+			nv12SWAR(dst[4*k:], y, uv, x0+k, n-k, bgr)
+		}
+		return
+	}
 	nv12SWAR(dst, y, uv, x0, n, bgr)
 }

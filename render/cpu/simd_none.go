@@ -15,6 +15,7 @@ func orSIMD(dst, src []byte, n int, or uint32)   {}
 func swapSIMD(dst, src []byte, n int, or uint32) {}
 func from565SIMD(dst, src []byte, n int)         {}
 func to565SIMD(dst, src []byte, n int)           {}
+func nv12SIMD(dst, y, uv []byte, n int) int      { return 0 }
 
 // setSIMD is for tests: it reports whether SIMD kernels exist to switch.
 func setSIMD(on bool) (restore func()) { return func() {} }
