@@ -63,7 +63,7 @@ type Device struct {
 	// AddFB2Modifiers is DRM_CAP_ADDFB2_MODIFIERS: without it framebuffers
 	// are created without explicit modifiers (LINEAR only).
 	AddFB2Modifiers bool
-	Planes      []Plane
+	Planes          []Plane
 }
 
 // Label is a short name for the device in reports: "vkms (card1)".
