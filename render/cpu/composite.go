@@ -226,6 +226,9 @@ func (p *plan) run(r image.Rectangle) {
 			}
 			continue
 		}
+		if p.b != 0 {
+			continue // rotations: below, in column blocks
+		}
 		for off := 0; off < w; off += chunk {
 			n := min(chunk, w-off)
 			vx, vy := p.at(i+off, j)
@@ -236,6 +239,28 @@ func (p *plan) run(r image.Rectangle) {
 				s = p.fetchBilinear(&sbuf, vx, vy, n)
 			}
 			p.combine(drow[off*dbpp:], s, n, &sbuf, &dbuf)
+		}
+	}
+	if !p.affine || p.b == 0 {
+		return
+	}
+	// Rotated by 90 or 270 degrees: a destination row walks down a source
+	// column, touching one cache line per pixel. Going through the
+	// rectangle in blocks of rotBlock columns keeps those lines in L1 for
+	// the next rows, which read the neighbouring pixels.
+	const rotBlock = 64
+	for bx := r.Min.X; bx < r.Max.X; bx += rotBlock {
+		n := min(rotBlock, r.Max.X-bx)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			drow := dst.Pix[y*dst.Stride+bx*dbpp:][:n*dbpp]
+			vx, vy := p.at(bx-p.dr.Min.X, y-p.dr.Min.Y)
+			var s []byte
+			if p.filter == Nearest || !p.scaled() {
+				s = p.fetchNearest(&sbuf, vx, vy, n)
+			} else {
+				s = p.fetchBilinear(&sbuf, vx, vy, n)
+			}
+			p.combine(drow, s, n, &sbuf, &dbuf)
 		}
 	}
 }
@@ -407,6 +432,22 @@ func (p *plan) fetchNearest(sbuf *scratch, vx, vy int64, n int) []byte {
 			x := min(max(vx>>16, 0), sw-1)
 			binary.LittleEndian.PutUint32(out[i:], binary.LittleEndian.Uint32(row[4*x:]))
 			vx += p.a
+		}
+		p.toWork(out, n)
+		return out
+	}
+	if p.sk.is8888() && !p.scaled() {
+		// A pure rotation or flip: every step moves by exactly one
+		// source pixel, and every sample lies inside the rectangle, so
+		// the walk is one add per pixel.
+		x := min(max((vx-1)>>16, 0), sw-1) + int64(p.sr.Min.X)
+		y := min(max((vy-1)>>16, 0), sh-1) + int64(p.sr.Min.Y)
+		off := int(y)*src.Stride + int(x)*4
+		step := int(p.a>>16)*4 + int(p.d>>16)*src.Stride
+		pix := src.Pix
+		for i := 0; i+4 <= len(out); i += 4 {
+			binary.LittleEndian.PutUint32(out[i:], binary.LittleEndian.Uint32(pix[off:]))
+			off += step
 		}
 		p.toWork(out, n)
 		return out
