@@ -620,3 +620,29 @@ func countFDs(t testing.TB) int {
 	}
 	return len(ents)
 }
+
+// A client that sends but never reads is dropped once its queued events
+// pass Limits.MaxOutputBytes; no error can reach it, the others go on.
+func TestClientThatNeverReadsIsDropped(t *testing.T) {
+	ts := newTestServer(t, &Options{DMABUF: testFeedback, Limits: wire.Limits{MaxOutputBytes: 64 << 10}})
+	good := dialHC(t, ts, 5)
+	bad := dialHC(t, ts, 5)
+	for i := 0; i < 20000; i++ {
+		// each sync queues a done and a delete_id (24 bytes)
+		if err := bad.SendRaw(tc.Raw(1, 0, bad.NewID(nil))); err != nil {
+			break // the server hung up
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	n := 2
+	for time.Now().Before(deadline) && n > 1 {
+		ts.s.Do(func() { n = len(ts.s.d.Clients()) })
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n != 1 {
+		t.Fatalf("%d clients connected; the one that never reads should be gone", n)
+	}
+	if err := good.Roundtrip(); err != nil {
+		t.Fatalf("well-behaved client broken: %v", err)
+	}
+}
