@@ -1,9 +1,7 @@
 package protocol
 
 import (
-	"errors"
 	"net"
-	"time"
 
 	"github.com/go-scanout/scanout/allocator"
 	"github.com/go-scanout/scanout/protocol/core"
@@ -57,7 +55,6 @@ type Server struct {
 	dmabuf   *dmabufState
 	seatCaps uint32
 	seats    []*core.Resource
-	start    time.Time
 }
 
 // NewServer creates a server with the standard globals: wl_compositor,
@@ -65,7 +62,7 @@ type Server struct {
 // wp_presentation, wp_viewporter, and zwp_linux_dmabuf_v1 when
 // opts.DMABUF is set. Outputs are added with AddOutput.
 func NewServer(opts *Options) (*Server, error) {
-	s := &Server{surfaces: map[*Surface]struct{}{}, start: time.Now()}
+	s := &Server{surfaces: map[*Surface]struct{}{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -125,6 +122,3 @@ func (s *Server) Surfaces() []*Surface {
 	}
 	return out
 }
-
-// ErrNoOutput is returned when an operation needs an output and none exists.
-var ErrNoOutput = errors.New("protocol: no output; call AddOutput first")
