@@ -9,7 +9,7 @@ import (
 )
 
 // TestCallgrindDriver runs one 1080p operation CALLGRIND_N times when
-// CALLGRIND_OP is set (over, rgb565, copy), for
+// CALLGRIND_OP is set (over, rgb565, copy, bilinear, nearest), for
 // scripts/bench.d/40-render-cpu to count instructions per pixel under
 // valgrind --tool=callgrind (two runs with different N; the difference
 // divided by the extra pixels cancels set-up). Skipped otherwise.
@@ -27,10 +27,18 @@ func TestCallgrindDriver(t *testing.T) {
 		blit.Op = Over
 	case "rgb565":
 		src, dst = benchImage(allocator.RGB565, 1920, 1080), benchImage(allocator.XRGB8888, 1920, 1080)
+	case "bilinear", "nearest":
+		// 1280x720 scaled to the 1080p destination.
+		src, dst = benchImage(allocator.ARGB8888, 1280, 720), benchImage(allocator.XRGB8888, 1920, 1080)
+		blit.Dst = dst.Bounds()
+		blit.Filter = Bilinear
+		if op == "nearest" {
+			blit.Filter = Nearest
+		}
 	case "copy":
 		src, dst = benchImage(allocator.XRGB8888, 1920, 1080), benchImage(allocator.XRGB8888, 1920, 1080)
 	default:
-		t.Fatalf("CALLGRIND_OP=%q: want over, rgb565 or copy", op)
+		t.Fatalf("CALLGRIND_OP=%q: want over, rgb565, copy, bilinear or nearest", op)
 	}
 	for i := 0; i < n; i++ {
 		if err := Composite(dst, src, blit, nil); err != nil {

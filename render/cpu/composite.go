@@ -226,8 +226,8 @@ func (p *plan) run(r image.Rectangle) {
 			}
 			continue
 		}
-		if p.b != 0 {
-			continue // rotations: below, in column blocks
+		if p.b != 0 || (p.d == 0 && p.sk.is8888()) {
+			continue // below: rotations in column blocks, scaling by columns
 		}
 		for off := 0; off < w; off += chunk {
 			n := min(chunk, w-off)
@@ -240,6 +240,10 @@ func (p *plan) run(r image.Rectangle) {
 			}
 			p.combine(drow[off*dbpp:], s, n, &sbuf, &dbuf)
 		}
+	}
+	if p.affine && p.b == 0 && p.d == 0 && p.sk.is8888() {
+		p.runScaled(r, &sbuf, &dbuf)
+		return
 	}
 	if !p.affine || p.b == 0 {
 		return
@@ -271,6 +275,94 @@ func (p *plan) contiguousCopy(r image.Rectangle) bool {
 	return !p.affine && p.op == Src && p.alpha == 0xff && p.sk == p.dk && p.sk != kNV12 &&
 		r.Min.X == 0 && p.dr.Min.X == 0 && r.Dx() == p.dst.Width && p.sr.Dx() == p.src.Width &&
 		p.dst.Stride == p.dst.Width*p.dk.bpp() && p.src.Stride == p.dst.Stride
+}
+
+// runScaled draws r for an 8888 source scaled without rotation: source
+// columns depend only on the destination column, so for each chunk of
+// columns the sample positions (and bilinear weights) are computed once
+// and reused by every row.
+func (p *plan) runScaled(r image.Rectangle, sbuf, dbuf *scratch) {
+	var xa, xb [chunk]int32
+	var wx [chunk]uint16
+	var vcol [2 * chunk]uint64 // declared once: zeroing it per row cost more than the filter
+	dst, src := p.dst, p.src
+	dbpp := p.dk.bpp()
+	sw, sh := int64(p.sr.Dx()), int64(p.sr.Dy())
+	bil := p.filter == Bilinear && p.scaled()
+	i0 := r.Min.X - p.dr.Min.X
+	for off := 0; off < r.Dx(); off += chunk {
+		n := min(chunk, r.Dx()-off)
+		vx, _ := p.at(i0+off, 0)
+		if bil {
+			vx -= 0x8000
+		} else {
+			vx--
+		}
+		for k := 0; k < n; k++ {
+			x := vx >> 16
+			xa[k] = int32(min(max(x, 0), sw-1)+int64(p.sr.Min.X)) * 4
+			xb[k] = int32(min(max(x+1, 0), sw-1)+int64(p.sr.Min.X)) * 4
+			wx[k] = uint16(vx>>9&0x7f) << 1
+			vx += p.a
+		}
+		// Bilinear: the span's source columns, interpolated vertically
+		// once per row when they are few (scaling up or a little down).
+		c0, c1 := min(xa[0], xa[n-1]), max(xb[0], xb[n-1]) // monotonic in k
+		cached := bil && int(c1-c0)/4+1 <= 2*chunk
+		var ca, cb [chunk]uint16 // vcol indices when cached
+		if cached {
+			for k := 0; k < n; k++ {
+				ca[k], cb[k] = uint16((xa[k]-c0)/4), uint16((xb[k]-c0)/4)
+			}
+		}
+		out := sbuf[:n*4]
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			_, vy := p.at(i0+off, y-p.dr.Min.Y)
+			if !bil {
+				sy := min(max((vy-1)>>16, 0), sh-1) + int64(p.sr.Min.Y)
+				row := src.Pix[int(sy)*src.Stride:]
+				for k := 0; k < n; k++ {
+					binary.LittleEndian.PutUint32(out[4*k:], binary.LittleEndian.Uint32(row[xa[k]:]))
+				}
+			} else {
+				vy -= 0x8000
+				yy := vy >> 16
+				dy := uint64(vy>>9&0x7f) << 1
+				y0 := min(max(yy, 0), sh-1) + int64(p.sr.Min.Y)
+				y1 := min(max(yy+1, 0), sh-1) + int64(p.sr.Min.Y)
+				top, bot := src.Pix[int(y0)*src.Stride:], src.Pix[int(y1)*src.Stride:]
+				const m32 = 0x0000ffff0000ffff
+				const m8 = 0x000000ff000000ff
+				if cached {
+					for c := c0; c <= c1; c += 4 {
+						vcol[(c-c0)/4] = vlerp4(top, bot, c, dy)
+					}
+				}
+				for k := 0; k < n; k++ {
+					var l, rr uint64
+					if cached {
+						l, rr = vcol[ca[k]&(2*chunk-1)], vcol[cb[k]&(2*chunk-1)]
+					} else {
+						l, rr = vlerp4(top, bot, xa[k], dy), vlerp4(top, bot, xb[k], dy)
+					}
+					dx := uint64(wx[k])
+					he := (l&m32)*(256-dx) + (rr&m32)*dx
+					ho := (l>>16&m32)*(256-dx) + (rr>>16&m32)*dx
+					q := he>>16&m8 | (ho>>16&m8)<<16
+					binary.LittleEndian.PutUint32(out[4*k:], uint32(q)|uint32(q>>24))
+				}
+			}
+			p.toWork(out, n)
+			p.combine(dst.Pix[y*dst.Stride+(r.Min.X+off)*dbpp:], out, n, sbuf, dbuf)
+		}
+	}
+}
+
+// vlerp4 is vlerp at byte offset o.
+func vlerp4(top, bot []byte, o int32, dy uint64) uint64 {
+	t := uint64(binary.LittleEndian.Uint32(top[o:]))
+	b := uint64(binary.LittleEndian.Uint32(bot[o:]))
+	return (t&0x00ff00ff|(t&0xff00ff00)<<24)*(256-dy) + (b&0x00ff00ff|(b&0xff00ff00)<<24)*dy
 }
 
 // scaled reports whether the map scales (a pure rotation or flip samples
