@@ -180,7 +180,9 @@ func (p *KMSProber) setup() error {
 			return err
 		}
 		for _, id := range res.Connectors {
-			c, err := p.dev.ConnectorCurrent(id)
+			// Connector (not ConnectorCurrent): the kernel must probe the
+			// output once, or the mode list is empty.
+			c, err := p.dev.Connector(id)
 			if err != nil {
 				continue
 			}
@@ -292,7 +294,7 @@ func (p *KMSProber) Probe(ctx context.Context, req ProbeRequest) (out Outcome) {
 		return Failed(StageOpen, err)
 	}
 	if err := p.setup(); err != nil {
-		return Failed(StageTest, err)
+		return Failed(StageSetup, err)
 	}
 	a, err := p.allocatorFor(req.Route)
 	if err != nil {
@@ -412,7 +414,7 @@ func DescribeKMS(dev *kms.Device, sysfsRoot, render string) (*Device, error) {
 	}
 	d.MinWidth, d.MaxWidth, d.MinHeight, d.MaxHeight = res.MinWidth, res.MaxWidth, res.MinHeight, res.MaxHeight
 	for _, id := range res.Connectors {
-		c, err := dev.ConnectorCurrent(id)
+		c, err := dev.Connector(id)
 		if err != nil || c.Type == kms.ConnectorWriteback || c.Status != kms.Connected {
 			continue
 		}

@@ -15,6 +15,7 @@ type Stage string
 
 // The probe stages, in order.
 const (
+	StageSetup  Stage = "setup"  // finding a connector, mode and CRTC for TEST_ONLY
 	StageOpen   Stage = "open"   // opening the allocator (heap node, /dev/udmabuf)
 	StageAlloc  Stage = "alloc"  // allocating the buffer
 	StageImport Stage = "import" // PRIME import into the display device
@@ -28,7 +29,7 @@ const (
 // route as a whole (every format would fail the same way), so the planner
 // need not probe the route again on the same device.
 func (s Stage) routeWide() bool {
-	return s == StageOpen || s == StageImport || s == StageRender
+	return s == StageSetup || s == StageOpen || s == StageImport || s == StageRender
 }
 
 // ProbeRequest is one probe: can Plane show a Format/Modifier buffer whose

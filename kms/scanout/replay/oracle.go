@@ -120,7 +120,7 @@ func ParseOracle(text string) (*Oracle, error) {
 					r.modifier = &m
 				case "stage":
 					switch st := scanout.Stage(v); st {
-					case scanout.StageOpen, scanout.StageAlloc, scanout.StageImport, scanout.StageRender, scanout.StageAddFB, scanout.StageTest:
+					case scanout.StageSetup, scanout.StageOpen, scanout.StageAlloc, scanout.StageImport, scanout.StageRender, scanout.StageAddFB, scanout.StageTest:
 						r.outcome.Stage = st
 					default:
 						return nil, bad("stage %q unknown", clip(v))
