@@ -53,7 +53,13 @@ type Refusal struct {
 	Err   error
 }
 
-func (r Refusal) String() string { return r.Route + ": " + r.Err.Error() }
+func (r Refusal) String() string {
+	msg := r.Err.Error()
+	if strings.HasPrefix(msg, r.Route+": ") {
+		return msg // the error already names the route
+	}
+	return r.Route + ": " + msg
+}
 
 // Result is a successful allocation and how it was reached.
 type Result struct {

@@ -123,7 +123,7 @@ func TestPolicyFallsBackFromCMAExhaustionAndRecordsWhy(t *testing.T) {
 	if len(res.Refused) != 2 || res.Refused[1].Route != "dmaheap:reserved" || !errors.Is(res.Refused[1].Err, ErrNoMemory) {
 		t.Errorf("record %v", res.Refused)
 	}
-	if ex := res.Explain(); !strings.Contains(ex, "refused dmaheap:reserved: dmaheap:reserved: allocate 8294400 bytes: DMA_HEAP_IOCTL_ALLOC on /dev/dma_heap/reserved: cannot allocate memory") || !strings.Contains(ex, "chose dmaheap:system") {
+	if ex := res.Explain(); !strings.Contains(ex, "refused dmaheap:reserved: allocate 8294400 bytes: DMA_HEAP_IOCTL_ALLOC on /dev/dma_heap/reserved: cannot allocate memory") || !strings.Contains(ex, "chose dmaheap:system") {
 		t.Errorf("Explain:\n%s", ex)
 	}
 }

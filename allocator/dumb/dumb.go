@@ -1,7 +1,10 @@
 package dumb
 
 import (
+	"errors"
 	"fmt"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/go-scanout/scanout/allocator"
 	"github.com/go-scanout/scanout/kms"
@@ -37,7 +40,13 @@ func New(dev *kms.Device) (*Allocator, error) {
 	route := "dumb:" + dev.Path()
 	v, err := dev.Cap(kms.CapDumbBuffer)
 	if err != nil {
-		return nil, &allocator.Error{Op: "query DRM_CAP_DUMB_BUFFER", Route: route, Kind: allocator.Classify(err), Err: err}
+		e := &allocator.Error{Op: "query DRM_CAP_DUMB_BUFFER", Route: route, Kind: allocator.Classify(err), Err: err}
+		if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL) {
+			// Render nodes answer GET_CAP for dumb buffers with EOPNOTSUPP.
+			e.Kind = allocator.ErrUnsupportedUsage
+			e.Hint = "dumb buffers exist only on card nodes (/dev/dri/cardN), not render nodes; open the display device's card node"
+		}
+		return nil, e
 	}
 	if v == 0 {
 		return nil, &allocator.Error{Op: "query DRM_CAP_DUMB_BUFFER", Route: route, Kind: allocator.ErrUnsupportedUsage,

@@ -8,18 +8,26 @@ package gbm
 #include <stdint.h>
 #include <stdlib.h>
 #include <gbm.h>
+
+// The GEM handle of a plane, in the DRM file the device was created on
+// (cgo cannot read a union's members).
+static uint32_t plane_handle(struct gbm_bo *bo, int plane) {
+	return gbm_bo_get_handle_for_plane(bo, plane).u32;
+}
 */
 import "C"
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/go-scanout/scanout/allocator"
 	"github.com/go-scanout/scanout/internal/fd"
+	"github.com/go-scanout/scanout/internal/uapi"
 )
 
 // Built reports whether this binary includes libgbm support.
@@ -46,6 +54,9 @@ type Allocator struct {
 	mu   sync.Mutex
 	dev  *C.struct_gbm_device
 	caps allocator.Caps
+	// retries counts allocations that fell back from explicit modifiers
+	// to the implicit path (tests report it).
+	retries int
 }
 
 // Open opens the DRM node at path (a render node, or a card node where
@@ -154,6 +165,9 @@ func (a *Allocator) Allocate(req allocator.Request) (*allocator.Buffer, error) {
 		}
 	}
 	if bo == nil && implicitOK {
+		if len(mods) > 0 {
+			a.retries++
+		}
 		var err error
 		bo, err = C.gbm_bo_create(a.dev, C.uint32_t(req.Width), C.uint32_t(req.Height), C.uint32_t(req.Format), flags)
 		if bo == nil {
@@ -165,7 +179,11 @@ func (a *Allocator) Allocate(req allocator.Request) (*allocator.Buffer, error) {
 		if err == nil {
 			err = fmt.Errorf("no modifier of %v is producible: %w", req.Modifiers, unix.EINVAL)
 		}
-		return nil, &allocator.Error{Op: fmt.Sprintf("allocate %v", req), Route: a.Name(), Kind: allocator.Classify(err), Err: err}
+		e := &allocator.Error{Op: fmt.Sprintf("allocate %v", req), Route: a.Name(), Kind: allocator.Classify(err), Err: err}
+		if errors.Is(err, unix.EACCES) && strings.Contains(a.path, "renderD") {
+			e.Hint = "Mesa has no GPU driver for this render node and its kms_swrast fallback allocates dumb buffers, which render nodes refuse; use the display device's card node (or a node with a Mesa driver)"
+		}
+		return nil, e
 	}
 	defer C.gbm_bo_destroy(bo) // the exported dma-bufs keep the memory
 
@@ -186,11 +204,7 @@ func (a *Allocator) Allocate(req allocator.Request) (*allocator.Buffer, error) {
 		return nil, &allocator.Error{Op: "export plane", Route: a.Name(), Kind: allocator.Classify(err), Err: err}
 	}
 	for i := range n {
-		raw, err := C.gbm_bo_get_fd_for_plane(bo, C.int(i))
-		if raw < 0 {
-			return fail(fmt.Errorf("gbm_bo_get_fd_for_plane(%d): %w", i, errnoOr(err)))
-		}
-		f, err := fd.New(int(raw), fmt.Sprintf("dma-buf plane %d from %s", i, a.Name()))
+		f, err := a.exportPlane(bo, i)
 		if err != nil {
 			return fail(err)
 		}
@@ -207,6 +221,29 @@ func (a *Allocator) Allocate(req allocator.Request) (*allocator.Buffer, error) {
 			Stride: uint32(C.gbm_bo_get_stride_for_plane(bo, C.int(i)))})
 	}
 	return allocator.NewBuffer(d, allocator.BufferOptions{Memory: allocator.MemoryDMABuf, Route: a.Name(), Usage: req.Usage})
+}
+
+// exportPlane exports plane i as a dma-buf the CPU can map read-write:
+// PRIME export of the plane's GEM handle with DRM_RDWR (libgbm's own
+// gbm_bo_get_fd_for_plane exports without DRM_RDWR, so its mappings are
+// read-only). When the handle cannot be exported that way (a backend whose
+// handles are not GEM handles of our node), it falls back to
+// gbm_bo_get_fd_for_plane; CPU writes to such a buffer are then refused by
+// Access with a clear error.
+func (a *Allocator) exportPlane(bo *C.struct_gbm_bo, i int) (*fd.FD, error) {
+	name := fmt.Sprintf("dma-buf plane %d from %s", i, a.Name())
+	h := uint32(C.plane_handle(bo, C.int(i)))
+	if h != 0 {
+		f, err := uapi.PrimeHandleToFD(a.node, h, uapi.DRM_CLOEXEC|uapi.DRM_RDWR, name)
+		if err == nil {
+			return f, nil
+		}
+	}
+	raw, err := C.gbm_bo_get_fd_for_plane(bo, C.int(i))
+	if raw < 0 {
+		return nil, fmt.Errorf("gbm_bo_get_fd_for_plane(%d): %w", i, errnoOr(err))
+	}
+	return fd.New(int(raw), name)
 }
 
 func filterLinear(mods []C.uint64_t) []C.uint64_t {

@@ -46,7 +46,9 @@ type Display struct {
 
 // Open opens vkms and prepares writeback capture at width x height (a
 // mode vkms offers, e.g. 640x480 or 1920x1080), or ends t (see
-// testenv.Unavailable).
+// testenv.Unavailable). Call it before anything else in the process opens
+// the vkms card node: the first opener is DRM master, which the writeback
+// commit and the connector probe need.
 func Open(t testing.TB, width, height int) *Display {
 	t.Helper()
 	path := testenv.RequireDRMCard(t, "vkms")
