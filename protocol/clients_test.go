@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-scanout/scanout/internal/testenv"
 )
 
 func requireTool(t *testing.T, name string) string {
@@ -99,10 +101,21 @@ func TestRealClients(t *testing.T) {
 		{name: "foot", cmd: []string{"foot", "--config=/dev/null", "sh", "-c", "for i in $(seq 200); do echo line $i; sleep 0.02; done; sleep 60"}, done: mappedWithFrames(5)},
 		{name: "gtk4-widget-factory", cmd: []string{"gtk4-widget-factory"}, env: []string{"GDK_BACKEND=wayland", "NO_AT_BRIDGE=1", "GTK_A11Y=none"}, done: mappedWithFrames(3)},
 	}
+	timeout := 60 * time.Second
+	if testenv.InVM() {
+		// TCG emulation: Mesa's start-up alone takes tens of seconds
+		timeout = 180 * time.Second
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if tt.name == "gtk4-widget-factory" && testenv.InVM() {
+				// In the VM GTK finds the vgem and vkms nodes and tries GL
+				// on them; the cairo renderer keeps it on plain wl_shm.
+				env = append(env, "GSK_RENDERER=cairo")
+			}
 			ts := newTestServer(t, tt.opts)
-			st, out := runUntil(t, ts, 60*time.Second, tt.env, tt.done, tt.cmd[0], tt.cmd[1:]...)
+			st, out := runUntil(t, ts, timeout, env, tt.done, tt.cmd[0], tt.cmd[1:]...)
 			t.Logf("%s: %+v", tt.name, st)
 			if strings.Contains(out, "protocol error") || strings.Contains(out, "Protocol error") {
 				t.Errorf("client reported a protocol error:\n%s", out)
