@@ -23,7 +23,7 @@ func benchDisplay(b *testing.B, driver string) (*kms.Device, *Device, *KMSProber
 	if _, err := dev.EnableAtomic(); err != nil {
 		b.Fatal(err)
 	}
-	d, err := DescribeKMS(dev, "", "")
+	d, err := DescribeKMS(dev, "", "", false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func BenchmarkWarmStartVKMS(b *testing.B) {
 		if _, err := dev.EnableAtomic(); err != nil {
 			b.Fatal(err)
 		}
-		dd, err := DescribeKMS(dev, "", "")
+		dd, err := DescribeKMS(dev, "", "", false)
 		if err != nil {
 			b.Fatal(err)
 		}

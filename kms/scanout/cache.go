@@ -71,7 +71,7 @@ func MakeKey(devs []*Device, reports [][]SourceReport, kernel string) CacheKey {
 	for i, d := range devs {
 		k.Drivers = append(k.Drivers, fmt.Sprintf("%s=%s@%s", d.Node, d.Driver, d.DriverVersion))
 		if d.Render != "" {
-			k.Drivers = append(k.Drivers, fmt.Sprintf("%s+render=%s", d.Node, d.Render))
+			k.Drivers = append(k.Drivers, fmt.Sprintf("%s+render=%s(split=%v)", d.Node, d.Render, d.Split))
 		}
 		fmt.Fprintf(ph, "%s\x00%s\x00", d.Node, d.PlanesHash())
 		if i < len(reports) {

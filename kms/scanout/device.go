@@ -48,9 +48,12 @@ type Device struct {
 	// Compatible are the device-tree compatible strings of the parent
 	// device, most specific first (empty on non-DT systems).
 	Compatible []string
-	// Render is the render node paired with this device (the same parent
-	// device), if any.
+	// Render is the render node clients render with for this display: its
+	// own (virtio-gpu, i915) or another device's (v3d for vc4).
 	Render string
+	// Split is set when Render belongs to another device than the display
+	// (a split render/display SoC): memory must then be shared.
+	Split bool
 
 	MinWidth, MinHeight, MaxWidth, MaxHeight uint32 // framebuffer size limits; 0 = unknown
 	CursorWidth, CursorHeight                uint32 // DRM_CAP_CURSOR_*; 0 = unknown

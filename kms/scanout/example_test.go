@@ -19,7 +19,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	vc4.Render = "/dev/dri/renderD128" // v3d
+	vc4.Render, vc4.Split = "/dev/dri/renderD128", true // v3d
 	rec, _ := os.ReadFile("testdata/boards/rpi4/outcomes.txt")
 	oracle, err := replay.ParseOracle(string(rec))
 	if err != nil {

@@ -32,7 +32,7 @@ func openDisplay(t *testing.T, driver string, opt *ProberOptions) (*Device, *KMS
 	if _, err := dev.EnableAtomic(); err != nil {
 		t.Fatal(err)
 	}
-	d, err := DescribeKMS(dev, "", "")
+	d, err := DescribeKMS(dev, "", "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestSplitRenderDisplayVKMSWithVGEM(t *testing.T) {
 	}
 	defer render.Close()
 	d, p := openDisplay(t, "vkms", &ProberOptions{Render: render})
-	d.Render = rpath
+	d.Render, d.Split = rpath, true
 	plan, err := Negotiate(context.Background(), []*Device{d}, p, Options{Sources: []HintSource{Knowledge{}}})
 	if err != nil {
 		t.Fatal(err)

@@ -395,11 +395,11 @@ func (p *KMSProber) Probe(ctx context.Context, req ProbeRequest) (out Outcome) {
 // DescribeKMS reads what negotiation needs from an open display device:
 // driver, capabilities, limits, planes with IN_FORMATS, the preferred mode
 // of the first connected connector, and (from sysfsRoot, "" meaning /sys)
-// the device-tree compatible strings. render names the paired render node
-// of a split pair, if known.
-func DescribeKMS(dev *kms.Device, sysfsRoot, render string) (*Device, error) {
+// the device-tree compatible strings. render names the render node clients
+// use with this display, if known; split says it belongs to another device.
+func DescribeKMS(dev *kms.Device, sysfsRoot, render string, split bool) (*Device, error) {
 	drv := dev.Driver()
-	d := &Device{Node: dev.Path(), SysName: filepath.Base(dev.Path()), Driver: drv.Name, Render: render,
+	d := &Device{Node: dev.Path(), SysName: filepath.Base(dev.Path()), Driver: drv.Name, Render: render, Split: split,
 		DriverVersion: fmt.Sprintf("%d.%d.%d", drv.Major, drv.Minor, drv.Patch), DriverDesc: drv.Description}
 	d.Compatible = ReadCompatible(sysfsRoot, d.SysName)
 	caps, err := dev.Caps()

@@ -261,7 +261,7 @@ func Negotiate(ctx context.Context, devs []*Device, p Prober, opt Options) (*Pla
 		}
 		routes, notes := p.Routes(d)
 		dp := DevicePlan{Node: d.Node, SysName: d.SysName, Driver: d.Driver, DriverVersion: d.DriverVersion,
-			Render: d.Render, Sources: reports, Notes: notes}
+			Render: d.Render, Split: d.Split, Sources: reports, Notes: notes}
 		dp.Routes = rank(routes, hints, "", opt.TrustHints)
 		if len(routes) == 0 {
 			dp.Notes = append(dp.Notes, "no allocation route is available on this system")

@@ -49,6 +49,7 @@ type DevicePlan struct {
 	Driver        string         `json:"driver"`
 	DriverVersion string         `json:"driver_version,omitempty"`
 	Render        string         `json:"render,omitempty"`
+	Split         bool           `json:"split,omitempty"`
 	Sources       []SourceReport `json:"sources"`
 	// Routes is the device-wide ranking (hints limited to some plane
 	// types are shown on the planes).

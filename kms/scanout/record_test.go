@@ -35,7 +35,7 @@ func TestRecordedOutcomesReplayTheLivePlan(t *testing.T) {
 			if _, err := dev.EnableAtomic(); err != nil {
 				t.Fatal(err)
 			}
-			d, err := scanout.DescribeKMS(dev, "", "")
+			d, err := scanout.DescribeKMS(dev, "", "", false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -61,7 +61,7 @@ func BuildReport(p *Plan) *Report {
 	for i := range p.Devices {
 		d := &p.Devices[i]
 		dr := DeviceReport{Device: d.Node, Driver: d.Driver, Sources: d.Sources, Routes: d.Routes, Notes: d.Notes}
-		if d.Render != "" {
+		if d.Split {
 			s := d.Sharing()
 			dr.Sharing = &s
 		}

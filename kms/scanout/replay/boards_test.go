@@ -30,7 +30,7 @@ func boardDir(name string) string { return filepath.Join("..", "testdata", "boar
 
 func withRender(render string, sysroot string, devs ...*scanout.Device) []*scanout.Device {
 	for _, d := range devs {
-		d.Render = render
+		d.Render, d.Split = render, true
 		d.Compatible = scanout.ReadCompatible(sysroot, d.SysName)
 	}
 	return devs
