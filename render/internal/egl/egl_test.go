@@ -4,6 +4,7 @@ package egl
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -29,7 +30,12 @@ func openOnThread(t *testing.T, open func() (*Display, error)) (*Thread, *Displa
 	})
 	if err != nil {
 		th.Stop()
-		testenv.Unavailable(t, "EGL: %v", err)
+		// Mesa is not a device: with CI=true the GL tests must run even
+		// when a VM pass follows.
+		if os.Getenv("CI") == "true" || testenv.InVM() {
+			t.Fatalf("EGL required here: %v", err)
+		}
+		t.Skipf("skipping without EGL (install libegl-mesa0 libgl1-mesa-dri): %v", err)
 	}
 	t.Cleanup(func() {
 		th.Do(func() { d.Close() })
