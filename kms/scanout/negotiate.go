@@ -306,7 +306,7 @@ func Negotiate(ctx context.Context, devs []*Device, p Prober, opt Options) (*Pla
 					case dead[rr.Route].Result != "":
 						dv := dead[rr.Route]
 						v.Result, v.Stage, v.Errno = ResultSkipped, dv.Stage, dv.Errno
-						v.Detail = "failed for the whole device earlier: " + dv.Detail
+						v.Detail = dv.Detail
 					case ctx.Err() != nil:
 						v.Result, v.Detail = ResultCanceled, ctx.Err().Error()
 						plan.Complete = false
@@ -334,7 +334,7 @@ func Negotiate(ctx context.Context, devs []*Device, p Prober, opt Options) (*Pla
 							v.Result, v.Stage, v.Errno, v.Detail = ResultRefused, o.Stage, o.Errno, o.Detail
 							if o.Stage.routeWide() || (o.Stage == StageAlloc && o.Errno == "ENOMEM") {
 								dead[rr.Route] = Verdict{Result: ResultRefused, Stage: o.Stage, Errno: o.Errno,
-									Detail: fmt.Sprintf("%s/%s on plane %d: %s", f, m, pl.ID, o.String())}
+									Detail: fmt.Sprintf("this route failed for the whole device with %s/%s on plane %d", f, m, pl.ID)}
 							}
 						}
 					}

@@ -119,8 +119,11 @@ func (v Verdict) Why() string {
 	switch v.Result {
 	case ResultAccepted:
 		return "accepted (allocate, import, ADDFB2, TEST_ONLY all passed)"
-	case ResultRefused:
+	case ResultRefused, ResultSkipped:
 		s := "refused at " + string(v.Stage)
+		if v.Result == ResultSkipped {
+			s = "skipped, refused at " + string(v.Stage)
+		}
 		if v.Errno != "" {
 			s += " with " + v.Errno
 		}

@@ -132,9 +132,19 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				writeRanking(&b, p.Routes, "      ")
 			}
 			for _, f := range p.Formats {
-				fmt.Fprintf(&b, "    %s/%s: %s\n", f.Format, f.Modifier, winner(f))
+				var also []string
 				for _, v := range f.Verdicts {
-					if !verbose && (v.Result == ResultNotNeeded || v.Result == ResultExcluded || v.Result == ResultAccepted && v.Route == f.Route) {
+					if v.Result == ResultAccepted && v.Route != f.Route {
+						also = append(also, v.Route)
+					}
+				}
+				line := winner(f)
+				if len(also) > 0 && !verbose {
+					line += " (also accepted: " + strings.Join(also, ", ") + ")"
+				}
+				fmt.Fprintf(&b, "    %s/%s: %s\n", f.Format, f.Modifier, line)
+				for _, v := range f.Verdicts {
+					if !verbose && (v.Result == ResultNotNeeded || v.Result == ResultExcluded || v.Result == ResultAccepted) {
 						continue
 					}
 					name := v.Route
