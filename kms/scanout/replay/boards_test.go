@@ -312,3 +312,55 @@ func TestCacheIsInvalidatedWhenInFormatsChange(t *testing.T) {
 		t.Errorf("driver version change: err = %v", err)
 	}
 }
+
+// The recordings made in the test VM (TestRecordedOutcomesReplayTheLivePlan
+// with SCANOUT_RECORD_DIR) replay on any host.
+func TestReplayVMRecordings(t *testing.T) {
+	for _, tc := range []struct {
+		driver, route string
+		refused       []string // routes refused at import with ENODEV
+	}{
+		{"vkms", "heap:system", nil},
+		{"virtio_gpu", "dumb", []string{"heap:system", "udmabuf", "heap:reserved"}},
+	} {
+		t.Run(tc.driver, func(t *testing.T) {
+			dir := filepath.Join("..", "testdata", "recorded")
+			desc, err := os.ReadFile(filepath.Join(dir, tc.driver+".planes.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := os.ReadFile(filepath.Join(dir, tc.driver+".outcomes.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := ParsePlanesJSON(desc, "/dev/dri/card1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := ParseOracle(string(rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := scanout.Negotiate(context.Background(), []*scanout.Device{d}, o,
+				scanout.Options{ProbeAll: true, Sources: []scanout.HintSource{scanout.Knowledge{}}, KernelRelease: "replay", Now: fixedClock()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp := plan.Devices[0].Primary().Lookup(allocator.XRGB8888, allocator.ModifierLinear)
+			if fp == nil || fp.Route != tc.route {
+				t.Fatalf("primary XRGB8888/LINEAR: %+v, want %s", fp, tc.route)
+			}
+			for _, r := range tc.refused {
+				found := false
+				for _, v := range fp.Verdicts {
+					if v.Route == r {
+						found = v.Result == scanout.ResultRefused && v.Stage == scanout.StageImport && v.Errno == "ENODEV"
+					}
+				}
+				if !found {
+					t.Errorf("%s not refused at import with ENODEV: %+v", r, fp.Verdicts)
+				}
+			}
+		})
+	}
+}
