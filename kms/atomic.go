@@ -125,8 +125,9 @@ func (r *AtomicRequest) set(e atomicEntry) {
 }
 
 // SetMode sets the CRTC's MODE_ID to m through a new property blob (nil
-// clears the mode) and ACTIVE accordingly. The blob is destroyed after
-// the commit; the kernel keeps its own reference while the mode is used.
+// clears the mode) and ACTIVE accordingly. The blob lives until Reset or
+// Close, so the same request can be committed TEST_ONLY and then for
+// real; the kernel keeps its own reference while the mode is in use.
 func (r *AtomicRequest) SetMode(crtc uint32, m *Mode) *AtomicRequest {
 	if r.err != nil {
 		return r
@@ -206,7 +207,6 @@ func (r *AtomicRequest) Commit(flags AtomicFlags, userData uint64) error {
 	if r.err != nil {
 		return r.err
 	}
-	defer r.destroyBlobs()
 	for k, f := range r.fences {
 		f.Close()
 		delete(r.fences, k)

@@ -554,12 +554,13 @@ func TestAtomicRequestErrorsAreStickyAndNamed(t *testing.T) {
 	if err := r.Commit(AtomicTestOnly, 0); !errors.As(err, &npe) || npe.Name != "NO_SUCH_PROPERTY" || npe.Object != s.primary.ID {
 		t.Fatalf("Commit = %v; want the sticky NoPropertyError for NO_SUCH_PROPERTY on plane %d", err, s.primary.ID)
 	}
-	// A configuration the driver refuses: a primary plane smaller than
-	// the CRTC (vkms's primary plane cannot be positioned).
-	b := newBuffer(t, d, 64, 64, allocator.XRGB8888, func(x, y int) uint32 { return 0 })
+	// A configuration the driver refuses: an overlay on the CRTC
+	// without a framebuffer.
+	b := newBuffer(t, d, 640, 480, allocator.XRGB8888, func(x, y int) uint32 { return 0 })
 	r.Reset()
 	r.SetMode(s.crtc, &s.mode).Set(s.conn.ID, "CRTC_ID", uint64(s.crtc))
-	r.SetPlane(s.primary.ID, s.crtc, b.fb, Rect{X: 10, Y: 10, W: 64, H: 64}, full(64, 64))
+	r.SetPlane(s.primary.ID, s.crtc, b.fb, full(640, 480), full(640, 480))
+	r.Set(s.overlay[0].ID, "CRTC_ID", uint64(s.crtc)).Set(s.overlay[0].ID, "FB_ID", 0)
 	err := r.Commit(AtomicTestOnly|AtomicAllowModeset, 0)
 	if !errors.Is(err, unix.EINVAL) || !strings.Contains(err.Error(), "DRM_IOCTL_MODE_ATOMIC on "+d.Path()) ||
 		!strings.Contains(err.Error(), fmt.Sprintf("%d", s.primary.ID)) || !strings.Contains(err.Error(), "TEST_ONLY|ALLOW_MODESET") {
