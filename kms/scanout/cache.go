@@ -117,7 +117,20 @@ func SaveCache(path string, plan *Plan) error {
 	if !plan.Complete {
 		return fmt.Errorf("save scanout plan %s: plan is incomplete (%s); not cached", path, plan.Budget)
 	}
-	b, err := json.MarshalIndent(plan, "", "  ")
+	// Planes that reuse an earlier plane's verdicts are stored without
+	// them (LoadCache restores them): the cache stays small to parse.
+	stored := *plan
+	stored.Devices = make([]DevicePlan, len(plan.Devices))
+	for i, d := range plan.Devices {
+		d.Planes = append([]PlanePlan(nil), d.Planes...)
+		for j := range d.Planes {
+			if d.Planes[j].SameAs != 0 {
+				d.Planes[j].Formats = nil
+			}
+		}
+		stored.Devices[i] = d
+	}
+	b, err := json.Marshal(&stored)
 	if err != nil {
 		return fmt.Errorf("save scanout plan %s: %w", path, err)
 	}
@@ -174,6 +187,18 @@ func LoadCache(path string, key CacheKey) (*Plan, error) {
 	}
 	if !p.Key.Equal(key) {
 		return nil, fmt.Errorf("%w: %s is stale: %s", ErrCacheMiss, path, p.Key.Diff(key))
+	}
+	for i := range p.Devices {
+		d := &p.Devices[i]
+		for j := range d.Planes {
+			if id := d.Planes[j].SameAs; id != 0 {
+				src := d.Plane(id)
+				if src == nil || src.SameAs != 0 {
+					return nil, fmt.Errorf("%w: %s is corrupt: plane %d refers to plane %d", ErrCacheMiss, path, d.Planes[j].ID, id)
+				}
+				d.Planes[j].Formats = slices.Clone(src.Formats)
+			}
+		}
 	}
 	p.FromCache = true
 	return &p, nil

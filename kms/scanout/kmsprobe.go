@@ -413,8 +413,10 @@ func DescribeKMS(dev *kms.Device, sysfsRoot, render string, split bool) (*Device
 		return nil, err
 	}
 	d.MinWidth, d.MaxWidth, d.MinHeight, d.MaxHeight = res.MinWidth, res.MaxWidth, res.MinHeight, res.MaxHeight
+	// ConnectorCurrent: no output probing here (slow on real hardware,
+	// and a warm start from the cache needs no mode); the prober probes.
 	for _, id := range res.Connectors {
-		c, err := dev.Connector(id)
+		c, err := dev.ConnectorCurrent(id)
 		if err != nil || c.Type == kms.ConnectorWriteback || c.Status != kms.Connected {
 			continue
 		}

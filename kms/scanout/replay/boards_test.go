@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -362,5 +363,31 @@ func TestReplayVMRecordings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Planes that reuse another plane's verdicts are stored without them and
+// restored on load: the loaded plan equals the saved one.
+func TestCacheRoundTripRestoresSharedPlanes(t *testing.T) {
+	plan, _, _ := negotiateBoard(t, boards[4], scanout.Options{}) // spacemit: six identical overlays
+	shared := 0
+	for _, pp := range plan.Devices[0].Planes {
+		if pp.SameAs != 0 {
+			shared++
+		}
+	}
+	if shared != 5 {
+		t.Fatalf("%d planes share verdicts, want 5", shared)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := scanout.SaveCache(path, plan); err != nil {
+		t.Fatal(err)
+	}
+	got, err := scanout.LoadCache(path, plan.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Devices[0].Planes, plan.Devices[0].Planes) {
+		t.Error("loaded planes differ from the saved ones")
 	}
 }
