@@ -220,3 +220,25 @@ func TestTrustHintsExcludesRoutesHintsRuleOut(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaneLimitedHintsRankOnlyThosePlanes(t *testing.T) {
+	hints := []Hint{{Source: "sysfs-links", Select: "dumb", Effect: Prefer, Weight: 1000, Planes: []PlaneType{PlaneCursor}}}
+	routes := []Route{HeapRoute("system"), RouteDumb}
+	if r := rank(routes, hints, PlanePrimary, false); r[0].Route != "heap:system" {
+		t.Errorf("primary ranking %+v: the cursor-only hint applied", r)
+	}
+	if r := rank(routes, hints, PlaneCursor, false); r[0].Route != "dumb" || r[0].Score != 1020 {
+		t.Errorf("cursor ranking %+v", r)
+	}
+}
+
+func TestForCRTCSelectsThePlanesOfOneOutput(t *testing.T) {
+	d := &DevicePlan{Planes: []PlanePlan{{ID: 1, CRTCs: 0b01}, {ID: 2, CRTCs: 0b10}, {ID: 3, CRTCs: 0b11}}}
+	var ids []uint32
+	for _, p := range d.ForCRTC(1) {
+		ids = append(ids, p.ID)
+	}
+	if !reflect.DeepEqual(ids, []uint32{2, 3}) || d.ForCRTC(40) != nil {
+		t.Errorf("ForCRTC(1) = %v", ids)
+	}
+}

@@ -245,3 +245,15 @@ func planeTypes(ps []PlaneType) string {
 }
 
 func durationOf(d Duration) time.Duration { return time.Duration(d) }
+
+// ForCRTC returns the plans of the planes that can be used on the CRTC with
+// index crtc (bit crtc of possible_crtcs): the plan of one output.
+func (d *DevicePlan) ForCRTC(crtc int) []*PlanePlan {
+	var out []*PlanePlan
+	for i := range d.Planes {
+		if crtc >= 0 && crtc < 32 && d.Planes[i].CRTCs&(1<<crtc) != 0 {
+			out = append(out, &d.Planes[i])
+		}
+	}
+	return out
+}
