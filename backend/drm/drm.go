@@ -89,6 +89,7 @@ type Backend struct {
 	rsel render.Selection
 
 	saved   savedState
+	detach  []uint32 // other connectors (writeback included) routed to our CRTC at start
 	closed  bool
 	devices []string
 	notes   []string
@@ -187,6 +188,7 @@ func (b *Backend) take(info kms.DeviceInfo) error {
 		return err
 	}
 	b.dev, b.render = dev, info.Render
+	b.detach = b.detach[:0]
 	if _, err := dev.EnableAtomic(); err != nil {
 		return fmt.Errorf("%s: %w", info.Card, err)
 	}
@@ -203,10 +205,14 @@ func (b *Backend) take(info kms.DeviceInfo) error {
 		return err
 	}
 	var names []string
+	routed := map[uint32]uint64{}
 	for _, id := range res.Connectors {
 		c, err := dev.Connector(id)
 		if err != nil {
 			return err
+		}
+		if v, ok := c.Props.Value("CRTC_ID"); ok && v != 0 {
+			routed[id] = v
 		}
 		if c.Type == kms.ConnectorWriteback {
 			continue
@@ -247,6 +253,11 @@ func (b *Backend) take(info kms.DeviceInfo) error {
 	}
 	if b.crtcIndex < 0 {
 		return fmt.Errorf("%s: connector %s can be driven by no CRTC", info.Card, b.conn.Name)
+	}
+	for id, crtc := range routed {
+		if id != b.conn.ID && crtc == uint64(b.crtc) {
+			b.detach = append(b.detach, id)
+		}
 	}
 	for _, id := range res.Planes {
 		p, err := dev.Plane(id)
@@ -324,7 +335,7 @@ func (b *Backend) negotiate(ctx context.Context) error {
 	}
 	b.r, b.rsel = r, sel
 	caps := r.Caps()
-	desc, err := scanout.DescribeKMS(b.dev, "", b.render)
+	desc, err := scanout.DescribeKMS(b.dev, "", b.render, false)
 	if err != nil {
 		return fmt.Errorf("drm: describe %s for negotiation: %w", b.dev.Path(), err)
 	}

@@ -101,7 +101,7 @@ func parseUevent(b []byte) (uevent, bool) {
 			ev.subsystem = v
 		case "DEVNAME":
 			ev.card = filepath.Base(v)
-		case "HOTPLUG":
+		case "HOTPLUG", "SYNTH_ARG_HOTPLUG":
 			ev.hotplug = v == "1"
 		}
 	}

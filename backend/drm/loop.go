@@ -116,15 +116,23 @@ func (b *Backend) modeset() error {
 		return fmt.Errorf("drm: first frame: %w", err)
 	}
 	req := b.loop.req
-	req.Reset()
 	full := kms.Rect{W: uint32(b.chain.w), H: uint32(b.chain.h)}
-	req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, sb.fb, full, full)
-	if b.cursor != nil {
-		req.DisablePlane(b.cursor.ID)
+	build := func() {
+		// the mode blob is destroyed after each commit: build it anew
+		req.Reset()
+		req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, sb.fb, full, full)
+		for _, id := range b.detach { // a clone (writeback) left on our CRTC fails the check
+			req.Set(id, "CRTC_ID", 0)
+		}
+		if b.cursor != nil {
+			req.DisablePlane(b.cursor.ID)
+		}
 	}
+	build()
 	if err := req.Commit(kms.AtomicTestOnly|kms.AtomicAllowModeset, 0); err != nil {
 		return fmt.Errorf("drm: modeset %s on %s CRTC %d (TEST_ONLY): %w", b.mode, b.conn.Name, b.crtc, err)
 	}
+	build()
 	if err := req.Commit(kms.AtomicAllowModeset, 0); err != nil {
 		return fmt.Errorf("drm: modeset %s on %s CRTC %d: %w", b.mode, b.conn.Name, b.crtc, err)
 	}
@@ -492,7 +500,8 @@ func (b *Backend) captureLocked() captureResult {
 	// route the CRTC back to the display
 	req := b.loop.req
 	req.Reset()
-	req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, fb, full, full)
+	req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, fb, full, full).
+		Set(wb.Connector.ID, "CRTC_ID", 0)
 	if rerr := req.Commit(kms.AtomicAllowModeset, 0); rerr != nil && err == nil {
 		err = fmt.Errorf("drm: restore %s after writeback: %w", b.conn.Name, rerr)
 	}

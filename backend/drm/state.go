@@ -41,12 +41,18 @@ func (b *Backend) restore() error {
 	if s.mode != nil && s.fb != 0 && s.connCRTC == uint64(b.crtc) {
 		full := kms.Rect{W: uint32(s.mode.HDisplay), H: uint32(s.mode.VDisplay)}
 		req.SetMode(b.crtc, s.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, s.fb, full, full)
+		for _, id := range b.detach {
+			req.Set(id, "CRTC_ID", 0)
+		}
 		if err := req.Commit(kms.AtomicAllowModeset, 0); err == nil {
 			return nil
 		}
 		req.Reset()
 	}
 	req.SetMode(b.crtc, nil).Set(b.conn.ID, "CRTC_ID", 0).DisablePlane(b.primary.ID)
+	for _, id := range b.detach {
+		req.Set(id, "CRTC_ID", 0)
+	}
 	if err := req.Commit(kms.AtomicAllowModeset, 0); err != nil {
 		return fmt.Errorf("drm: restore CRTC %d: %w", b.crtc, err)
 	}

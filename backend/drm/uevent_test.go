@@ -19,6 +19,8 @@ func TestParseUeventRecognisesDRMHotplug(t *testing.T) {
 	}{
 		{"connector hotplug", msg("change@/devices/platform/vkms/drm/card1", "ACTION=change", "DEVPATH=/devices/platform/vkms/drm/card1",
 			"SUBSYSTEM=drm", "HOTPLUG=1", "DEVNAME=dri/card1", "SEQNUM=1234"), true, "card1", true},
+		{"synthesised hotplug", msg("change@/devices/platform/vkms/drm/card1", "ACTION=change", "SUBSYSTEM=drm",
+			"DEVNAME=dri/card1", "SYNTH_UUID=6b1c4d52-6c2b-4c1e-9a38-2f4f1b6a7c11", "SYNTH_ARG_HOTPLUG=1"), true, "card1", true},
 		{"synthetic change without HOTPLUG", msg("change@/devices/platform/vkms/drm/card1", "ACTION=change", "SUBSYSTEM=drm",
 			"DEVNAME=dri/card1", "SYNTH_UUID=0"), true, "card1", false},
 		{"another subsystem", msg("change@/devices/virtual/net/lo", "ACTION=change", "SUBSYSTEM=net"), false, "", false},
