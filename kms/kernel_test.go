@@ -328,6 +328,7 @@ type scene struct {
 	primary *Plane
 	cursor  *Plane
 	overlay []*Plane
+	others  []uint32 // connectors other than Virtual-1
 }
 
 func newScene(t *testing.T, d *Device, w, h int) *scene {
@@ -337,6 +338,8 @@ func newScene(t *testing.T, d *Device, w, h int) *scene {
 	for _, c := range inv.conns {
 		if c.Name == "Virtual-1" {
 			s.conn = c
+		} else {
+			s.others = append(s.others, c.ID)
 		}
 	}
 	m, ok := s.conn.FindMode(w, h, 60)
@@ -400,7 +403,9 @@ func (s *scene) modeset(t *testing.T, fb uint32) {
 	r := s.d.NewAtomicRequest()
 	defer r.Close()
 	r.SetMode(s.crtc, &s.mode).Set(s.conn.ID, "CRTC_ID", uint64(s.crtc))
-	for _, c := range []uint32{} {
+	// Detach every other connector (a Writeback left bound would make
+	// vkms refuse the clone).
+	for _, c := range s.others {
 		r.Set(c, "CRTC_ID", 0)
 	}
 	for _, p := range append(s.overlay, s.cursor) {
@@ -621,7 +626,11 @@ func TestWritebackReadsBackPrimaryOverlaysAndCursorBlended(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer wb.Close()
+	defer func() {
+		if err := wb.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	primary, ov1, ov2, cursor := wb.PlaneOfType(PlanePrimary, 0), wb.PlaneOfType(PlaneOverlay, 0), wb.PlaneOfType(PlaneOverlay, 1), wb.PlaneOfType(PlaneCursor, 0)
 	if primary == nil || ov1 == nil || ov2 == nil || cursor == nil {
 		t.Fatalf("planes on the writeback CRTC: %v", wb.Planes)

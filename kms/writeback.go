@@ -226,11 +226,26 @@ func (w *Writeback) captureOnce(setup func(r *AtomicRequest), timeout time.Durat
 	return nil
 }
 
-// Close releases the framebuffer, the buffer and its mapping. The CRTC
-// keeps its last configuration.
+// Close turns the CRTC off and detaches the writeback connector (so the
+// next user can route the CRTC to another connector: vkms refuses a
+// writeback connector cloned with Virtual-1), then releases the
+// framebuffer, the buffer and its mapping. It returns the error of
+// turning the CRTC off, if any; the buffers are released regardless.
 func (w *Writeback) Close() error {
+	var err error
 	if w.req != nil {
-		w.req.Close()
+		r := w.req
+		r.Reset()
+		for _, p := range w.Planes {
+			r.DisablePlane(p.ID)
+		}
+		r.Set(w.Connector.ID, "CRTC_ID", 0)
+		r.SetMode(w.CRTC, nil)
+		if cerr := r.Commit(AtomicAllowModeset, 0); cerr != nil {
+			err = fmt.Errorf("kms: turning off writeback CRTC %d on %s: %w", w.CRTC, w.dev.path, cerr)
+		}
+		r.Close()
+		w.req = nil
 	}
 	if w.mem != nil {
 		unix.Munmap(w.mem)
@@ -244,7 +259,7 @@ func (w *Writeback) Close() error {
 		w.dev.DestroyDumb(w.buf.Handle)
 		w.buf.Handle = 0
 	}
-	return nil
+	return err
 }
 
 // WaitFence waits until the sync_file f signals, up to timeout. It fails
