@@ -314,7 +314,9 @@ func FuzzDispatchEvents(f *testing.F) {
 
 func TestDecodeProperty(t *testing.T) {
 	name := func(s string) (n [32]byte) { copy(n[:], s); return }
-	enum := func(v uint64, s string) uapi.DRMModePropertyEnum { return uapi.DRMModePropertyEnum{Value: v, Name: name(s)} }
+	enum := func(v uint64, s string) uapi.DRMModePropertyEnum {
+		return uapi.DRMModePropertyEnum{Value: v, Name: name(s)}
+	}
 	tests := []struct {
 		name   string
 		g      uapi.DRMModeGetProperty
