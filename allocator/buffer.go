@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -85,8 +86,10 @@ type Buffer struct {
 
 	mu      sync.RWMutex // write-held by Close
 	closed  bool
-	mapMu   sync.Mutex // guards maps
-	maps    []mapping  // one per distinct FD, in plane order
+	mapMu   sync.Mutex  // guards filling maps
+	mapped  atomic.Bool // every entry of maps is mapped (fast path)
+	anyRO   bool        // some mapping is read-only (set before mapped)
+	maps    []mapping   // one per distinct FD, in plane order
 	release func() error
 }
 
@@ -94,6 +97,7 @@ type mapping struct {
 	fd       *fd.FD
 	mem      []byte // nil until mapped
 	readOnly bool
+	sync     *uapi.DMABufSyncer // dma-bufs only; allocation-free SYNC
 }
 
 // NewBuffer takes ownership of the descriptors in d and returns the
@@ -161,6 +165,7 @@ func (b *Buffer) Close() error {
 	b.closed = true
 	var errs []error
 	b.mapMu.Lock()
+	b.mapped.Store(false)
 	for i := range b.maps {
 		if b.maps[i].mem != nil {
 			if err := unix.Munmap(b.maps[i].mem); err != nil {
@@ -332,13 +337,13 @@ func (b *Buffer) access(mode AccessMode, fn func([]mapping) error) (err error) {
 		started := 0
 		defer func() {
 			for _, m := range maps[:started] {
-				if e := uapi.DMABufSyncIoctl(m.fd, uapi.DMA_BUF_SYNC_END|flags); e != nil && err == nil {
+				if e := m.sync.Sync(uapi.DMA_BUF_SYNC_END | flags); e != nil && err == nil {
 					err = Wrap(b.Route, "end CPU access", e)
 				}
 			}
 		}()
 		for _, m := range maps {
-			if e := uapi.DMABufSyncIoctl(m.fd, uapi.DMA_BUF_SYNC_START|flags); e != nil {
+			if e := m.sync.Sync(uapi.DMA_BUF_SYNC_START | flags); e != nil {
 				return Wrap(b.Route, "begin CPU access", e)
 			}
 			started++
@@ -349,6 +354,9 @@ func (b *Buffer) access(mode AccessMode, fn func([]mapping) error) (err error) {
 
 // mapAll maps every descriptor not yet mapped and returns the mappings.
 func (b *Buffer) mapAll(mode AccessMode) ([]mapping, error) {
+	if b.mapped.Load() && (!b.anyRO || mode&AccessWrite == 0) {
+		return b.maps, nil
+	}
 	b.mapMu.Lock()
 	defer b.mapMu.Unlock()
 	for i := range b.maps {
@@ -358,12 +366,16 @@ func (b *Buffer) mapAll(mode AccessMode) ([]mapping, error) {
 				return nil, err
 			}
 		}
+		if m.readOnly {
+			b.anyRO = true
+		}
 		if m.readOnly && mode&AccessWrite != 0 {
 			return nil, &Error{Op: "access for " + mode.String(), Route: b.Route, Kind: ErrPermission,
 				Err:  fmt.Errorf("%s is mapped read-only: the descriptor was opened without write access", m.fd.Name()),
 				Hint: "export or open the buffer with O_RDWR (DRM_RDWR for PRIME)"}
 		}
 	}
+	b.mapped.Store(true)
 	return b.maps, nil
 }
 
@@ -396,6 +408,14 @@ func (b *Buffer) mapOne(m *mapping) error {
 	})
 	if err != nil {
 		return &Error{Op: "mmap " + m.fd.Name(), Route: b.Route, Kind: Classify(err), Err: err}
+	}
+	if b.Memory == MemoryDMABuf {
+		s, err := uapi.NewDMABufSyncer(m.fd)
+		if err != nil {
+			unix.Munmap(mem)
+			return &Error{Op: "prepare CPU access", Route: b.Route, Kind: Classify(err), Err: err}
+		}
+		m.sync = s
 	}
 	m.mem = mem
 	return nil

@@ -227,3 +227,31 @@ func TestAccessDoesNotAllocate(t *testing.T) {
 		t.Errorf("AccessPlanes allocates %v times per call", n)
 	}
 }
+
+func TestConcurrentAccessAndClose(t *testing.T) {
+	b := newShm(t, 256, 256, XRGB8888)
+	done := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			var err error
+			for range 200 {
+				err = b.Access(AccessReadWrite, func(mem []byte) error { mem[i]++; return nil })
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	closed := false
+	for range 8 {
+		err := <-done
+		if !closed {
+			b.Close()
+			closed = true
+		}
+		if err != nil && !errors.Is(err, ErrClosed) {
+			t.Errorf("Access: %v", err)
+		}
+	}
+}

@@ -4,7 +4,9 @@ package cbench
 
 /*
 #cgo pkg-config: gbm
+#cgo CFLAGS: -I/usr/include/libdrm
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -12,6 +14,7 @@ package cbench
 #include <gbm.h>
 #include <linux/dma-buf.h>
 #include <sys/ioctl.h>
+#include <drm.h>
 
 static int64_t gbm_now_ns(void) {
 	struct timespec ts;
@@ -26,10 +29,14 @@ static int64_t gbm_loop(int drm, uint32_t w, uint32_t h, uint32_t fmt, uint32_t 
 	for (int i = 0; i < n; i++) {
 		struct gbm_bo *bo = gbm_bo_create(dev, w, h, fmt, flags);
 		if (!bo) { int e = errno ? errno : EINVAL; gbm_device_destroy(dev); return -e; }
-		int fd = gbm_bo_get_fd_for_plane(bo, 0);
+		// Export read-write like allocator/gbm does (libgbm's own
+		// gbm_bo_get_fd_for_plane exports read-only).
+		struct drm_prime_handle ph = { .handle = gbm_bo_get_handle_for_plane(bo, 0).u32, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1 };
+		int r = ioctl(drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
+		int fd = ph.fd;
 		uint32_t stride = gbm_bo_get_stride_for_plane(bo, 0);
 		gbm_bo_destroy(bo);
-		if (fd < 0) { gbm_device_destroy(dev); return -EIO; }
+		if (r < 0) { int e = errno; gbm_device_destroy(dev); return -e; }
 		if (dotouch) {
 			size_t size = (size_t)stride * h;
 			unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
