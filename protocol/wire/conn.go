@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-scanout/scanout/internal/uapi"
 )
 
 // Conn is one end of a Wayland connection over a Unix stream socket. It
@@ -88,7 +90,7 @@ func (c *Conn) PendingFDs() int { return c.inFDs.n }
 func (c *Conn) doRead(fd uintptr) bool {
 	c.rn, c.roobn, c.rerr = 0, 0, nil
 	for {
-		n, oobn, flags, _, err := unix.Recvmsg(int(fd), c.in[c.end:], c.oob, unix.MSG_CMSG_CLOEXEC|unix.MSG_DONTWAIT)
+		n, oobn, flags, err := uapi.Recvmsg(int(fd), c.in[c.end:], c.oob, unix.MSG_CMSG_CLOEXEC|unix.MSG_DONTWAIT)
 		if err == unix.EINTR {
 			continue
 		}
