@@ -55,6 +55,7 @@ type Server struct {
 	dmabuf   *dmabufState
 	seatCaps uint32
 	seats    []*core.Resource
+	wmBases  []*wmBase
 }
 
 // NewServer creates a server with the standard globals: wl_compositor,

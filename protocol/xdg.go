@@ -21,6 +21,15 @@ func (s *Server) addXDG() {
 		wm := &wmBase{s: s, res: r}
 		r.SetHandler(wm)
 		r.SetData(wm)
+		s.wmBases = append(s.wmBases, wm)
+		r.OnDestroy(func(*core.Resource) {
+			for i, x := range s.wmBases {
+				if x == wm {
+					s.wmBases = append(s.wmBases[:i], s.wmBases[i+1:]...)
+					break
+				}
+			}
+		})
 		return nil
 	})
 }
@@ -76,18 +85,15 @@ func (w *wmBase) Pong(o xdg.WmBase, serial uint32) error {
 	return nil
 }
 
-// PingClients sends xdg_wm_base.ping to every client with an xdg_wm_base
-// and ends, with the unresponsive error, clients that did not answer the
-// previous ping within timeout. Call it periodically with the lock held.
+// PingClients sends xdg_wm_base.ping on every xdg_wm_base and ends, with
+// the unresponsive error, clients that did not answer the previous ping
+// within timeout. Call it periodically with the lock held.
 func (s *Server) PingClients(timeout time.Duration) {
 	now := time.Now()
-	seen := map[*wmBase]bool{}
-	for x := range s.surfaces {
-		if x.xdg == nil || seen[x.xdg.wm] || !x.xdg.wm.res.Alive() {
+	for _, w := range s.wmBases {
+		if !w.res.Alive() {
 			continue
 		}
-		w := x.xdg.wm
-		seen[w] = true
 		if w.ping != 0 {
 			if now.Sub(w.pingSent) > timeout {
 				w.res.PostError(xdg.WmBaseErrorUnresponsive, "no pong for ping %d within %v", w.ping, timeout)
