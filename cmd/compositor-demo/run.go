@@ -271,7 +271,11 @@ func demo(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		if frames > 0 {
 			n = frames + 1 // the client draws one more than we wait for
 		}
-		fmt.Fprintf(stdout, "application: built-in demo client (%d frames)\n", max(frames, 0))
+		if frames > 0 {
+			fmt.Fprintf(stdout, "application: built-in demo client (%d frames)\n", frames)
+		} else {
+			fmt.Fprintf(stdout, "application: built-in demo client (until stopped)\n")
+		}
 		go func() {
 			_, err := democlient.Run(clientCtx, democlient.Options{Socket: sock, Frames: n, Width: cfg.width, Height: cfg.height})
 			appDone <- err
