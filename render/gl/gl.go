@@ -12,6 +12,7 @@ import (
 	gl "github.com/go-gl/gl/v3.1/gles2"
 
 	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/internal/fd"
 	"github.com/go-scanout/scanout/render"
 	"github.com/go-scanout/scanout/render/internal/egl"
 )
@@ -42,6 +43,9 @@ type Renderer struct {
 	scratch uint32 // texture for shm sources without a Key
 	caps    render.Caps
 	oesImg  bool // GL_OES_EGL_image: EGLImage textures and renderbuffers
+	// swrastProbe is a descriptor of the GBM node when the driver is
+	// kms_swrast, whose imports must be probed (swrast.go).
+	swrastProbe *fd.FD
 
 	texs map[uint64]*texture
 	fbs  map[uint64]*framebuffer
@@ -148,6 +152,7 @@ func Open(opts *render.Options, fallback render.Renderer) (render.Renderer, erro
 	r.th.Do(func() { err = r.init(opts.Device) })
 	if err != nil {
 		r.th.Do(func() { r.d.Close() })
+		r.swrastProbe.Close()
 		r.th.Stop()
 		return nil, err
 	}
@@ -182,6 +187,9 @@ func (r *Renderer) init(device string) error {
 	exts := gl.GoStr(gl.GetString(gl.EXTENSIONS))
 	r.oesImg = strings.Contains(exts, "GL_OES_EGL_image")
 	r.glInfo = fmt.Sprintf("%s, %s", gl.GoStr(gl.GetString(gl.RENDERER)), gl.GoStr(gl.GetString(gl.VERSION)))
+	if r.swrastProbe, err = openSwrastProbe(r.d, r.glInfo); err != nil {
+		return err
+	}
 	if r.progs, err = compileAll(); err != nil {
 		return err
 	}
@@ -376,6 +384,9 @@ func (r *Renderer) importTarget(b *allocator.Buffer) (*framebuffer, error) {
 	l, ok := layoutOf(b.Format)
 	if !ok {
 		return nil, fmt.Errorf("render/gl: target %v: %w", b, render.ErrUnsupportedFormat)
+	}
+	if err := swrastMappable(r.swrastProbe, b); err != nil {
+		return nil, err
 	}
 	img, err := r.createImage(b)
 	if err != nil {
@@ -723,6 +734,9 @@ func (r *Renderer) tryImport(src *render.Source, t *texture) error {
 	if !r.caps.DMABufImport {
 		return fmt.Errorf("render/gl: import %v: %w: no EGL_EXT_image_dma_buf_import", src.DMABuf, render.ErrImport)
 	}
+	if err := swrastMappable(r.swrastProbe, src.DMABuf); err != nil {
+		return err
+	}
 	img, err := r.createImage(src.DMABuf)
 	if err != nil {
 		return err
@@ -993,6 +1007,7 @@ func (r *Renderer) Close() error {
 		}
 		r.d.Close()
 	})
+	r.swrastProbe.Close()
 	r.th.Stop()
 	r.th = nil
 	r.texs, r.fbs = nil, nil
