@@ -400,7 +400,8 @@ func (b *Backend) importDirect(cand *protocol.Buffer) *directFB {
 			return d
 		}
 	}
-	fb := kms.Framebuffer{Width: uint32(a.Width), Height: uint32(a.Height), Format: a.Format, Modifier: a.Modifier}
+	fb := kms.Framebuffer{Width: uint32(a.Width), Height: uint32(a.Height), Format: a.Format, Modifier: a.Modifier,
+		NoModifier: !b.caps.AddFB2Modifiers && a.Modifier == allocator.ModifierLinear}
 	for i, p := range a.Planes {
 		h, err := b.dev.PrimeFDToHandle(p.FD)
 		if err != nil {
