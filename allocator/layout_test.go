@@ -147,6 +147,9 @@ func FuzzComputeLayout(f *testing.F) {
 	f.Add(5, 3, uint32(NV12), 0, 0, 0, 0)
 	f.Add(0, 0, uint32(0), 3, -1, 1<<30, 7)
 	f.Add(MaxDimension, MaxDimension, uint32(ARGB16161616), 1<<20, 1<<20, 1<<20, 1<<20)
+	for i, fm := range Formats() { // every format is in the corpus
+		f.Add(1+i*37, 3+i*11, uint32(fm), 256, 4096, 4096, i%3*8)
+	}
 	f.Fuzz(func(t *testing.T, w, h int, code uint32, sa, oa, za, ra int) {
 		a := Alignment{Stride: sa, Offset: oa, Size: za, Rows: ra}
 		l, err := ComputeLayout(w, h, Format(code), a)

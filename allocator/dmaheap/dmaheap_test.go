@@ -182,3 +182,26 @@ func TestSystemAndCMABuffersScanOutExactly(t *testing.T) {
 		})
 	}
 }
+
+// The frame path allocates nothing: Access on a mapped dma-buf (two
+// DMA_BUF_IOCTL_SYNC calls) must not allocate.
+func TestAccessOnDMABufDoesNotAllocate(t *testing.T) {
+	testenv.RequireHeap(t, "system")
+	h, err := Open("system", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	b, err := h.Allocate(allocator.Request{Width: 256, Height: 256, Format: allocator.ARGB8888, Usage: allocator.UsageCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	touch := func(mem []byte) error { mem[0]++; return nil }
+	if err := b.Access(allocator.AccessReadWrite, touch); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(50, func() { b.Access(allocator.AccessReadWrite, touch) }); n != 0 {
+		t.Errorf("Access on a dma-buf allocates %v times per call", n)
+	}
+}
