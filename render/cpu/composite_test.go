@@ -183,7 +183,7 @@ func TestTransformsMatchTheirDefinition(t *testing.T) {
 	src := img(allocator.XRGB8888, sw, sh, sw*4, sw*sh*4)
 	for y := 0; y < sh; y++ {
 		for x := 0; x < sw; x++ {
-			binary.LittleEndian.PutUint32(src.Pix[y*sw*4+x*4:], uint32(0xff000000|y<<8|x))
+			binary.LittleEndian.PutUint32(src.Pix[y*sw*4+x*4:], 0xff000000|uint32(y<<8|x))
 		}
 	}
 	for tr := Normal; tr <= Flipped270; tr++ {
@@ -205,7 +205,7 @@ func TestTransformsMatchTheirDefinition(t *testing.T) {
 						// Where does the centre of source pixel (sx, sy) land?
 						x, y := mapRef(tr, (float64(sx)+0.5)/sw, (float64(sy)+0.5)/sh)
 						dx, dy := int(x*float64(tw)), int(y*float64(th))
-						want := uint32(0xff000000 | sy<<8 | sx)
+						want := 0xff000000 | uint32(sy<<8|sx)
 						if got := px32(dst, dx, dy); got != want {
 							t.Errorf("%v x%d %v: source (%d,%d) should land at (%d,%d), found source (%d,%d)",
 								tr, scale, f, sx, sy, dx, dy, got&0xff, got>>8&0xff)

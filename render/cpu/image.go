@@ -120,9 +120,8 @@ func (m *Image) check(op, role string) (kind, error) {
 	return k, nil
 }
 
-// checkPlane checks one plane of rowBytes x rows. Width and height are at
-// most MaxSize, so stride*rows cannot overflow once the stride is checked
-// against the length of the buffer.
+// checkPlane checks one plane of rowBytes x rows (width and height at most
+// MaxSize, so rowBytes cannot overflow; the total is computed in 64 bits).
 func checkPlane(op, role, plane string, pix []byte, stride, rowBytes, rows int) error {
 	if rows == 0 || rowBytes == 0 {
 		return nil
@@ -139,7 +138,7 @@ func checkPlane(op, role, plane string, pix []byte, stride, rowBytes, rows int) 
 		}
 		return nil
 	}
-	if need := stride*(rows-1) + rowBytes; len(pix) < need {
+	if need := int64(stride)*int64(rows-1) + int64(rowBytes); int64(len(pix)) < need { // int64: 32-bit targets
 		return &Error{Op: op, Arg: role, Err: ErrShort,
 			Detail: fmt.Sprintf("%sbuffer of %d bytes is shorter than the %d bytes needed for %d rows of stride %d", planeName(plane), len(pix), need, rows, stride)}
 	}
