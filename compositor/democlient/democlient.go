@@ -447,6 +447,7 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	for !c.done && c.err == nil && !stopped.Load() {
 		if err := dispatch(d); err != nil && !errors.Is(err, wl.ErrContextRunProxyNil) {
 			if stopped.Load() {
+				c.freeBuffers()
 				return Stats{Frames: c.n, Width: c.bw, Height: c.bh}, nil
 			}
 			c.check(fmt.Errorf("democlient: %w", err))
