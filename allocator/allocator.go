@@ -93,7 +93,8 @@ func (r Request) String() string {
 // 1..MaxDimension, a known format, and a stride that fits in 32 bits.
 // It returns a *RequestError.
 func (r Request) Validate() error {
-	_, err := ComputeLayout(r.Width, r.Height, r.Format, Alignment{})
+	var planes [MaxPlanes]PlaneLayout
+	_, _, err := layoutInto(r.Width, r.Height, r.Format, Alignment{}, &planes)
 	return err
 }
 

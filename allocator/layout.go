@@ -103,41 +103,50 @@ func CheckSize(width, height int) error {
 // for zero, negative or too large dimensions, an unknown format, a bad
 // alignment, or a stride that does not fit in 32 bits.
 func ComputeLayout(width, height int, f Format, a Alignment) (Layout, error) {
-	if err := CheckSize(width, height); err != nil {
+	var planes [MaxPlanes]PlaneLayout
+	n, size, err := layoutInto(width, height, f, a, &planes)
+	if err != nil {
 		return Layout{}, err
+	}
+	return Layout{Format: f, Width: width, Height: height, Planes: append([]PlaneLayout(nil), planes[:n]...), Size: size}, nil
+}
+
+// layoutInto is ComputeLayout without allocating: it fills planes and
+// returns their number and the total size.
+func layoutInto(width, height int, f Format, a Alignment, planes *[MaxPlanes]PlaneLayout) (int, uint64, error) {
+	if err := CheckSize(width, height); err != nil {
+		return 0, 0, err
 	}
 	fi := formatByCode[f]
 	if fi == nil {
-		return Layout{}, &RequestError{Field: "format", Reason: fmt.Sprintf("%v is not in scanout's format table", f), Kind: ErrUnknownFormat}
+		return 0, 0, &RequestError{Field: "format", Reason: fmt.Sprintf("%v is not in scanout's format table", f), Kind: ErrUnknownFormat}
 	}
-	for _, c := range []struct {
+	for _, c := range [...]struct {
 		n string
 		v int
 	}{{"stride", a.Stride}, {"offset", a.Offset}, {"size", a.Size}, {"rows", a.Rows}} {
 		if err := checkAlign(c.n, c.v); err != nil {
-			return Layout{}, err
+			return 0, 0, err
 		}
 	}
-	l := Layout{Format: f, Width: width, Height: height, Planes: make([]PlaneLayout, fi.Planes)}
 	var off uint64
 	for i := range fi.Planes {
 		_, ph := fi.PlaneSize(i, width, height)
 		stride, ok := alignUp(uint64(fi.MinStride(i, width)), uint64(a.Stride))
 		if !ok || stride > math.MaxUint32 {
-			return Layout{}, &RequestError{Field: "width", Reason: fmt.Sprintf("%d pixels of %v: stride overflows 32 bits", width, f), Kind: ErrInvalidRequest}
+			return 0, 0, &RequestError{Field: "width", Reason: fmt.Sprintf("%d pixels of %v: stride overflows 32 bits", width, f), Kind: ErrInvalidRequest}
 		}
 		rows, _ := alignUp(uint64(ph), uint64(a.Rows))
 		if i > 0 {
 			off, _ = alignUp(off, uint64(a.Offset))
 		}
 		size := stride * rows // < 2^32 * 2^16: no overflow
-		l.Planes[i] = PlaneLayout{Offset: off, Stride: uint32(stride), Rows: int(rows), Size: size}
+		planes[i] = PlaneLayout{Offset: off, Stride: uint32(stride), Rows: int(rows), Size: size}
 		off += size
 	}
 	total, ok := alignUp(off, uint64(a.Size))
 	if !ok {
-		return Layout{}, &RequestError{Field: "size", Reason: "total size overflows", Kind: ErrInvalidRequest}
+		return 0, 0, &RequestError{Field: "size", Reason: "total size overflows", Kind: ErrInvalidRequest}
 	}
-	l.Size = total
-	return l, nil
+	return fi.Planes, total, nil
 }
