@@ -160,7 +160,7 @@ func (b *Backend) allocOne(pp *scanout.PlanePlan, pol *allocator.Policy, i, w, h
 	}
 	fb, err := b.dev.AddFB2(kms.Framebuffer{Width: uint32(w), Height: uint32(h), Format: f, Modifier: sb.buf.Modifier,
 		NoModifier: !b.caps.AddFB2Modifiers, // virtio-gpu: implicit (linear) layouts only
-		Planes: []kms.FBPlane{{Handle: sb.handle, Pitch: sb.buf.Planes[0].Stride, Offset: sb.buf.Planes[0].Offset}}})
+		Planes:     []kms.FBPlane{{Handle: sb.handle, Pitch: sb.buf.Planes[0].Stride, Offset: sb.buf.Planes[0].Offset}}})
 	if err != nil {
 		b.freeOne(sb)
 		return nil, "", err
