@@ -380,6 +380,24 @@ func (b *Backend) negotiate(ctx context.Context) error {
 	return nil
 }
 
+// ScanoutHeap returns the DMA heap the plan picked for full-screen
+// XRGB8888/LINEAR buffers on the primary plane, which a client can
+// allocate from to be scanned out directly ("" when the winning route is
+// not a heap).
+func (b *Backend) ScanoutHeap() string {
+	pp := b.dplan.Primary()
+	if pp == nil {
+		return ""
+	}
+	routes, _ := pp.RoutesFor(allocator.XRGB8888, allocator.ModifierLinear)
+	for _, r := range routes {
+		if r.Kind == scanout.KindHeap {
+			return r.Heap
+		}
+	}
+	return ""
+}
+
 // Feedback returns the linux-dmabuf feedback derived from the plan, for
 // protocol.Options.DMABUF.
 func (b *Backend) Feedback() *protocol.DMABUFFeedback {
@@ -456,5 +474,3 @@ func (b *Backend) release() {
 }
 
 var _ backend.Backend = (*Backend)(nil)
-
-var _ = allocator.XRGB8888

@@ -18,7 +18,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/allocator/dmaheap"
 	"github.com/go-scanout/scanout/backend"
+	"github.com/go-scanout/scanout/backend/drm"
 	"github.com/go-scanout/scanout/backend/headless"
 	"github.com/go-scanout/scanout/compositor"
 	"github.com/go-scanout/scanout/compositor/democlient"
@@ -46,6 +49,7 @@ type config struct {
 	verbose       bool
 	cpuprofile    string
 	planCache     string
+	clientMemory  string
 	app           []string
 }
 
@@ -71,6 +75,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.connector, "connector", "", "drm: connector name, e.g. HDMI-A-1 (default: the first connected)")
 	fs.StringVar(&cfg.mode, "mode", "", "drm: mode WxH or WxH@Hz (default: the connector's preferred mode)")
 	fs.StringVar(&cfg.planCache, "plan-cache", "", "drm: where the scanout plan is cached between runs (default /var/cache/scanout/plan.json; - disables)")
+	fs.StringVar(&cfg.clientMemory, "client-memory", "auto", "built-in client's buffers: shm, dmabuf (from the DMA heap the scanout plan chose), or auto (dmabuf on drm when the plan has a heap route)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log client errors and frame errors")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a Go CPU profile of the compositor to this file")
 	if err := fs.Parse(args); err != nil {
@@ -276,8 +281,27 @@ func demo(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		} else {
 			fmt.Fprintf(stdout, "application: built-in demo client (until stopped)\n")
 		}
+		copts := democlient.Options{Socket: sock, Frames: n, Width: cfg.width, Height: cfg.height}
+		if db, ok := be.(*drm.Backend); ok && cfg.clientMemory != "shm" {
+			if heap := db.ScanoutHeap(); heap != "" {
+				hp, err := dmaheap.Open(heap, nil)
+				if err != nil {
+					return err
+				}
+				defer hp.Close()
+				copts.DMABuf = func(w, h int) (*allocator.Buffer, error) {
+					return hp.Allocate(allocator.Request{Width: w, Height: h, Format: allocator.XRGB8888,
+						Modifiers: []allocator.Modifier{allocator.ModifierLinear}, Usage: allocator.UsageScanout | allocator.UsageCPUWrite, Name: "demo client"})
+				}
+				fmt.Fprintf(stdout, "client memory: dma-bufs from DMA heap %s (the scanout tranche), for direct scanout\n", heap)
+			} else if cfg.clientMemory == "dmabuf" {
+				return errors.New("-client-memory dmabuf: the scanout plan has no DMA heap route for the primary plane")
+			}
+		} else if cfg.clientMemory == "dmabuf" {
+			return errors.New("-client-memory dmabuf needs the drm backend")
+		}
 		go func() {
-			_, err := democlient.Run(clientCtx, democlient.Options{Socket: sock, Frames: n, Width: cfg.width, Height: cfg.height})
+			_, err := democlient.Run(clientCtx, copts)
 			appDone <- err
 		}()
 	} else {
