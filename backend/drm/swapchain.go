@@ -3,6 +3,7 @@ package drm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-scanout/scanout/allocator"
@@ -57,7 +58,8 @@ func (b *Backend) chooseFormat() (allocator.Format, allocator.Modifier, []scanou
 		if caps.RenderFormats.Has(f, m) {
 			return true
 		}
-		return m == allocator.ModifierLinear && caps.RenderFormats.Has(f, allocator.ModifierLinear)
+		// LINEAR memory formats: the CPU renderer (GL's fallback) draws them
+		return m == allocator.ModifierLinear && slices.Contains(render.MemoryFormats(), f)
 	}
 	for _, pref := range []allocator.Format{allocator.XRGB8888, allocator.ARGB8888, 0} {
 		for _, ch := range pp.Choices() {
@@ -109,10 +111,9 @@ func (b *Backend) allocChain(w, h int) error {
 	defer pol.Close()
 	s := &b.chain
 	s.format, s.mod, s.w, s.h = f, m, w, h
+	// CPU-writable even for GL: a target GL cannot import is drawn by the
+	// CPU renderer instead, so the screen never stays black.
 	usage := allocator.UsageCPUWrite
-	if b.r.Name() == "gl" {
-		usage = allocator.UsageRender
-	}
 	for i := len(s.bufs); i < b.opts.Buffers; i++ {
 		sb, route, err := b.allocOne(pp, pol, i, w, h, f, m, usage)
 		if err != nil {
@@ -146,8 +147,10 @@ func (b *Backend) allocOne(pp *scanout.PlanePlan, pol *allocator.Policy, i, w, h
 		if derr != nil {
 			return nil, "", errors.Join(err, derr)
 		}
+		// dumb buffers are CPU memory: the renderer draws into them with
+		// the CPU if GL cannot import them
 		buf, derr := d.Allocate(allocator.Request{Width: w, Height: h, Format: f, Modifiers: []allocator.Modifier{allocator.ModifierLinear},
-			Usage: allocator.UsageScanout | usage, Name: fmt.Sprintf("swapchain %d", i)})
+			Usage: allocator.UsageScanout | allocator.UsageCPUWrite, Name: fmt.Sprintf("swapchain %d", i)})
 		if derr != nil {
 			return nil, "", errors.Join(err, derr)
 		}
