@@ -5,7 +5,7 @@ package uapi
 //	bits: | dir (iocDirBits) | size (iocSizeBits) | type (8) | nr (8) |
 //
 // The direction values and the width of the size field differ per
-// architecture; they are defined in ioc_generic.go and ioc_mips_ppc.go.
+// architecture; they are defined in ioc_generic.go and ioc_dir3.go.
 const (
 	iocNRBits   = 8
 	iocTypeBits = 8
