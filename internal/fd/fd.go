@@ -17,12 +17,22 @@ var ErrClosed = errors.New("file descriptor already closed")
 
 // FD is an owned file descriptor. The zero value is not usable; create FDs
 // with Open or New. See the package documentation for ownership rules.
+//
+// Control holds a read lock for the duration of its callback and Close
+// takes the write lock, so the number is never closed (and reused) under an
+// ioctl in flight; neither allocates. Descriptors that are waited on
+// (SetNonblock, Read) are also wrapped in an *os.File to use Go's poller.
 type FD struct {
-	file   *os.File
-	raw    syscall.RawConn
-	name   string
+	mu     sync.RWMutex
+	num    int // the descriptor; valid while !closed
 	closed atomic.Bool
-	id     uint64 // trace id, 0 when not traced
+	name   string
+
+	file *os.File        // set by SetNonblock; owns num from then on
+	raw  syscall.RawConn // file's RawConn, for Read
+
+	cleanup runtime.Cleanup // closes num if the FD is dropped unclosed
+	id      uint64          // trace id, 0 when not traced
 }
 
 // Open opens path with flags (O_CLOEXEC is always added) and returns the
@@ -42,25 +52,20 @@ func Open(path string, flags int) (*FD, error) {
 }
 
 // New takes ownership of the raw descriptor n. name describes it in errors.
-// On error n has been closed.
 func New(n int, name string) (*FD, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("fd: New(%d, %q): invalid descriptor", n, name)
 	}
-	f := os.NewFile(uintptr(n), name)
-	if f == nil {
-		unix.Close(n)
-		return nil, fmt.Errorf("fd: New(%d, %q): invalid descriptor", n, name)
-	}
-	raw, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("fd: %s: %w", name, err)
-	}
-	d := &FD{file: f, raw: raw, name: name}
+	d := &FD{num: n, name: name}
+	// A backstop, not a way of managing descriptors: an FD dropped without
+	// Close still gives its number back. Tracing keeps FDs reachable, so
+	// the leak check sees every leak.
+	d.cleanup = runtime.AddCleanup(d, closeRaw, n)
 	track(d)
 	return d, nil
 }
+
+func closeRaw(n int) { unix.Close(n) }
 
 // Name returns the description given at creation.
 func (d *FD) Name() string { return d.name }
@@ -74,32 +79,37 @@ func (d *FD) String() string {
 }
 
 // Control runs fn with the raw descriptor, which stays open until fn
-// returns even if Close is called concurrently. It returns ErrClosed after
-// Close.
+// returns even if Close is called concurrently (Close waits). It returns
+// ErrClosed after Close. It does not allocate.
 func (d *FD) Control(fn func(fd int) error) error {
-	if d == nil || d.closed.Load() {
+	if d == nil {
 		return ErrClosed
 	}
-	var ferr error
-	err := d.raw.Control(func(fd uintptr) { ferr = fn(int(fd)) })
-	if err != nil {
-		if d.closed.Load() || errors.Is(err, os.ErrClosed) {
-			return ErrClosed
-		}
-		return err
+	d.mu.RLock()
+	if d.closed.Load() {
+		d.mu.RUnlock()
+		return ErrClosed
 	}
-	return ferr
+	err := fn(d.num)
+	d.mu.RUnlock()
+	return err
 }
 
 // Read calls fn with the raw descriptor until fn reports done. When fn
-// reports not done (typically after EAGAIN on a non-blocking descriptor),
-// Read parks the goroutine on Go's poller until the descriptor is readable.
-// Close makes a blocked Read return ErrClosed.
+// reports not done (typically after EAGAIN), Read parks the goroutine on
+// Go's poller until the descriptor is readable. SetNonblock must have been
+// called. Close makes a blocked Read return ErrClosed.
 func (d *FD) Read(fn func(fd int) (done bool)) error {
 	if d == nil || d.closed.Load() {
 		return ErrClosed
 	}
-	err := d.raw.Read(func(fd uintptr) bool { return fn(int(fd)) })
+	d.mu.RLock()
+	raw := d.raw
+	d.mu.RUnlock()
+	if raw == nil {
+		return fmt.Errorf("fd: Read on %s: not set up for polling (call SetNonblock first)", d.name)
+	}
+	err := raw.Read(func(fd uintptr) bool { return fn(int(fd)) })
 	if err != nil && (d.closed.Load() || errors.Is(err, os.ErrClosed)) {
 		// The poller reports a concurrent Close as "use of closed file".
 		return ErrClosed
@@ -109,31 +119,29 @@ func (d *FD) Read(fn func(fd int) (done bool)) error {
 
 // SetNonblock switches the descriptor to non-blocking mode and registers it
 // with the runtime poller when the kernel supports polling it. Read needs
-// this to wait without blocking a thread. Call it right after creating the
-// FD, before it is shared between goroutines.
+// this to wait without blocking a thread.
 func (d *FD) SetNonblock() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.closed.Load() {
 		return ErrClosed
 	}
-	// Re-wrapping through os.NewFile is how a descriptor joins the poller;
-	// keep the old *os.File from closing the number.
-	var n int
-	if err := d.Control(func(fd int) error { n = fd; return unix.SetNonblock(fd, true) }); err != nil {
+	if d.file != nil {
+		return nil
+	}
+	if err := unix.SetNonblock(d.num, true); err != nil {
 		return fmt.Errorf("fd: set non-blocking on %s: %w", d.name, err)
 	}
-	nd, err := unix.FcntlInt(uintptr(n), unix.F_DUPFD_CLOEXEC, 0)
+	// From here the *os.File owns the number; the cleanup must not close
+	// it a second time.
+	f := os.NewFile(uintptr(d.num), d.name)
+	raw, err := f.SyscallConn()
 	if err != nil {
-		return fmt.Errorf("fd: dup %s: %w", d.name, err)
+		return fmt.Errorf("fd: %s: %w", d.name, err)
 	}
-	nf := os.NewFile(uintptr(nd), d.name)
-	raw, err := nf.SyscallConn()
-	if err != nil {
-		nf.Close()
-		return err
-	}
-	old := d.file
-	d.file, d.raw = nf, raw
-	return old.Close()
+	d.cleanup.Stop()
+	d.file, d.raw = f, raw
+	return nil
 }
 
 // Dup returns a new, independently owned descriptor for the same open file
@@ -154,35 +162,51 @@ func (d *FD) Dup() (*FD, error) {
 // Disown gives up ownership and returns the raw descriptor, which the caller
 // must close. The FD is closed afterwards as far as its methods are concerned.
 func (d *FD) Disown() (int, error) {
-	if d == nil || !d.closed.CompareAndSwap(false, true) {
+	if d == nil {
+		return -1, ErrClosed
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed.CompareAndSwap(false, true) {
 		return -1, ErrClosed
 	}
 	untrack(d)
-	// Duplicate first so the number handed out stays valid after the
-	// *os.File (which must be closed to leave the poller) is closed.
-	var nd int
-	err := d.raw.Control(func(fd uintptr) {
-		var e error
-		nd, e = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-		if e != nil {
-			nd = -1
-		}
-	})
+	if d.file == nil {
+		d.cleanup.Stop()
+		return d.num, nil
+	}
+	// An *os.File cannot give its number away: hand out a duplicate and
+	// close the file, which also takes it out of the poller.
+	nd, err := unix.FcntlInt(uintptr(d.num), unix.F_DUPFD_CLOEXEC, 0)
 	d.file.Close()
-	if err != nil || nd < 0 {
-		return -1, fmt.Errorf("fd: disown %s: dup failed", d.name)
+	if err != nil {
+		return -1, fmt.Errorf("fd: disown %s: %w", d.name, err)
 	}
 	return nd, nil
 }
 
 // Close closes the descriptor. It is idempotent: calls after the first
-// return nil.
+// return nil. It waits for Control callbacks in flight and unblocks Read.
 func (d *FD) Close() error {
-	if d == nil || !d.closed.CompareAndSwap(false, true) {
+	if d == nil || d.closed.Load() {
+		return nil
+	}
+	// Closing a polled file first unblocks readers, which do not hold the
+	// lock while they wait.
+	d.mu.RLock()
+	f := d.file
+	d.mu.RUnlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed.CompareAndSwap(false, true) {
 		return nil
 	}
 	untrack(d)
-	return d.file.Close()
+	if f != nil {
+		return f.Close()
+	}
+	d.cleanup.Stop()
+	return unix.Close(d.num)
 }
 
 // Closed reports whether Close or Disown has been called.
@@ -228,7 +252,7 @@ func Live() []Leak {
 	var out []Leak
 	for _, e := range traced {
 		n := -1
-		e.fd.raw.Control(func(fd uintptr) { n = int(fd) })
+		e.fd.Control(func(fd int) error { n = fd; return nil })
 		out = append(out, Leak{Num: n, Name: e.fd.name, Stack: e.stack})
 	}
 	return out

@@ -103,3 +103,29 @@ func TestRegistryHasNoDuplicates(t *testing.T) {
 		seen[r.Name] = true
 	}
 }
+
+// TestIoctlDoesNotAllocate guards the frame path: atomic commits and
+// DMA_BUF_IOCTL_SYNC go through Ioctl every frame.
+func TestIoctlDoesNotAllocate(t *testing.T) {
+	if iocSizeBits != 14 {
+		t.Skip("FIONREAD has another number on this architecture")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	n, _ := unix.Dup(int(r.Fd()))
+	r.Close()
+	d, _ := fd.New(n, "pipe")
+	defer d.Close()
+	var pending int32
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := Ioctl(d, "FIONREAD", 0x541b /* FIONREAD, asm-generic */, unsafe.Pointer(&pending)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Ioctl allocated %.1f objects per call, want 0", allocs)
+	}
+}
