@@ -97,7 +97,6 @@ type mapping struct {
 	fd       *fd.FD
 	mem      []byte // nil until mapped
 	readOnly bool
-	sync     *uapi.DMABufSyncer // dma-bufs only; allocation-free SYNC
 }
 
 // NewBuffer takes ownership of the descriptors in d and returns the
@@ -337,13 +336,13 @@ func (b *Buffer) access(mode AccessMode, fn func([]mapping) error) (err error) {
 		started := 0
 		defer func() {
 			for _, m := range maps[:started] {
-				if e := m.sync.Sync(uapi.DMA_BUF_SYNC_END | flags); e != nil && err == nil {
+				if e := uapi.DMABufSyncIoctl(m.fd, uapi.DMA_BUF_SYNC_END|flags); e != nil && err == nil {
 					err = Wrap(b.Route, "end CPU access", e)
 				}
 			}
 		}()
 		for _, m := range maps {
-			if e := m.sync.Sync(uapi.DMA_BUF_SYNC_START | flags); e != nil {
+			if e := uapi.DMABufSyncIoctl(m.fd, uapi.DMA_BUF_SYNC_START|flags); e != nil {
 				return Wrap(b.Route, "begin CPU access", e)
 			}
 			started++
@@ -408,14 +407,6 @@ func (b *Buffer) mapOne(m *mapping) error {
 	})
 	if err != nil {
 		return &Error{Op: "mmap " + m.fd.Name(), Route: b.Route, Kind: Classify(err), Err: err}
-	}
-	if b.Memory == MemoryDMABuf {
-		s, err := uapi.NewDMABufSyncer(m.fd)
-		if err != nil {
-			unix.Munmap(mem)
-			return &Error{Op: "prepare CPU access", Route: b.Route, Kind: Classify(err), Err: err}
-		}
-		m.sync = s
 	}
 	m.mem = mem
 	return nil
