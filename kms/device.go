@@ -169,14 +169,15 @@ type Caps struct {
 }
 
 // Caps reads every capability of Caps. Capabilities the driver refuses to
-// answer (EINVAL: unknown to this kernel) read as zero; other errors are
-// returned.
+// answer (EINVAL: unknown to this kernel; EOPNOTSUPP: a mode-setting
+// capability asked of a render-only driver such as vgem) read as zero;
+// other errors are returned.
 func (d *Device) Caps() (Caps, error) {
 	var c Caps
 	var firstErr error
 	get := func(k Cap) uint64 {
 		v, err := d.Cap(k)
-		if err != nil && !errors.Is(err, unix.EINVAL) && firstErr == nil {
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EOPNOTSUPP) && firstErr == nil {
 			firstErr = err
 		}
 		return v

@@ -77,8 +77,8 @@ func TestReportListsTheVMDevices(t *testing.T) {
 	if f := vkms.Planes[0].Formats; len(f) == 0 || len(f[0].Modifiers) != 1 || f[0].Modifiers[0] != "LINEAR" {
 		t.Errorf("vkms plane formats %+v, want LINEAR modifiers", f)
 	}
-	if v := by["vgem"]; v.Kind != "render-only" || v.Render == "" {
-		t.Errorf("vgem: %+v, want render-only with a render node", v.DeviceInfo)
+	if v := by["vgem"]; v.Kind != "render-only" || v.Render == "" || len(v.Errors) != 0 {
+		t.Errorf("vgem: %+v, errors %v; want render-only with a render node, no errors", v.DeviceInfo, v.Errors)
 	}
 	if testenv.VMHasGPU() {
 		v := by["virtio_gpu"]

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -240,7 +241,8 @@ func collectHeaps(dir string) ([]heapReport, error) {
 		p := filepath.Join(dir, e.Name())
 		h := heapReport{Name: e.Name(), Path: p}
 		if fi, err := os.Stat(p); err == nil {
-			h.Mode = fi.Mode().String()
+			// ls style: "crw-------" rather than Go's "Dcrw-------".
+			h.Mode = strings.TrimPrefix(fi.Mode().String(), "D")
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 				h.UID, h.GID = st.Uid, st.Gid
 			}
