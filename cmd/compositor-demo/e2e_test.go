@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-scanout/scanout/render"
 )
 
 var update = flag.Bool("update", false, "rewrite the reference screenshots in testdata/ref")
@@ -52,8 +54,25 @@ var clientCases = []clientCase{
 // (differing pixels in red over a dimmed reference) are written next to
 // the test's temporary files and named in the failure.
 func TestHeadlessClientsMatchReferences(t *testing.T) {
-	for _, tc := range clientCases {
-		t.Run(tc.name, func(t *testing.T) {
+	renderers := []string{"cpu"}
+	if render.GLBuiltIn() { // go test -tags gl,egl
+		renderers = append(renderers, "gl")
+	}
+	for _, rn := range renderers {
+		for _, tc := range clientCases {
+			name := tc.name
+			if rn != "cpu" {
+				name += "/" + rn
+				tc.tol = max(tc.tol, 3) // GL matches the CPU path within a few units
+			}
+			testClient(t, name, rn, tc)
+		}
+	}
+}
+
+func testClient(t *testing.T, name, renderer string, tc clientCase) {
+	{
+		t.Run(name, func(t *testing.T) {
 			if len(tc.app) > 0 {
 				if _, err := exec.LookPath(tc.app[0]); err != nil {
 					msg := fmt.Sprintf("%s not installed (apt-get install weston gtk-4-examples)", tc.app[0])
@@ -70,7 +89,7 @@ func TestHeadlessClientsMatchReferences(t *testing.T) {
 			t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 			shot := filepath.Join(t.TempDir(), tc.name+".png")
 			args := []string{"--backend", "headless", "--size", tc.size, "--refresh", "0", "--deterministic",
-				"--capture-frame", fmt.Sprint(tc.frame), "--screenshot", shot, "--renderer", "cpu", "--duration", "60s"}
+				"--capture-frame", fmt.Sprint(tc.frame), "--screenshot", shot, "--renderer", renderer, "--duration", "60s"}
 			if tc.app != nil {
 				args = append(append(args, "--"), tc.app...)
 			} else {
@@ -100,6 +119,9 @@ func TestHeadlessClientsMatchReferences(t *testing.T) {
 			}
 			ref := filepath.Join("testdata", "ref", tc.name+".png")
 			if *update {
+				if renderer != "cpu" {
+					return // references come from the CPU path
+				}
 				data, _ := os.ReadFile(shot)
 				if err := os.WriteFile(ref, data, 0o644); err != nil {
 					t.Fatal(err)
