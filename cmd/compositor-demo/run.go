@@ -339,8 +339,12 @@ func demo(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		defer t.Stop()
 		limit = t.C
 	}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
+	var tick <-chan time.Time // polls the frame limit; nil (never) without one
+	if frames > 0 {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
 	var appErr error
 	appExited := false
 	reason := ""
@@ -368,7 +372,7 @@ wait:
 			cfg.screenshot = ""
 			reason = "screenshot taken"
 			break wait
-		case <-tick.C:
+		case <-tick:
 			if frames > 0 && c.Stats().Frames.Load() >= uint64(frames) && (len(cfg.app) > 0 || appExitedSoon(appDone, &appErr, &appExited)) {
 				reason = fmt.Sprintf("%d frames", frames)
 				break wait
