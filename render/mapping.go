@@ -64,8 +64,9 @@ func withPixels(t *Target, write bool, fn func(*Image) error) error {
 		if len(planes) > 1 {
 			img.UV = planes[1]
 		}
-		if err := img.check(what+" "+t.DMABuf.String(), !write); err != nil {
-			return err
+		// Name the buffer only on failure: this runs every frame.
+		if err := img.check(what, !write); err != nil {
+			return fmt.Errorf("%w (buffer %v)", err, t.DMABuf)
 		}
 		return fn(&img)
 	})

@@ -1,8 +1,8 @@
 package uapi
 
 import (
+	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -15,6 +15,11 @@ func TestIOCBuildsForEveryLinuxArch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-compiles; slow")
 	}
+	if os.Getenv("SCANOUT_IN_VM") == "1" {
+		// A host check: compiling nine toolchains' worth of code under
+		// emulation proves nothing more and takes many minutes.
+		t.Skip("cross-compilation is checked on the host")
+	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not in PATH")
@@ -26,5 +31,4 @@ func TestIOCBuildsForEveryLinuxArch(t *testing.T) {
 			t.Errorf("GOARCH=%s: %v\n%s", arch, err, strings.TrimSpace(string(out)))
 		}
 	}
-	_ = runtime.GOARCH
 }
