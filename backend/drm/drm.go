@@ -359,8 +359,8 @@ func (b *Backend) negotiate(ctx context.Context) error {
 			budget = 15 * time.Second
 		}
 		// What the renderer draws into, plus the LINEAR memory formats: a GL
-	// renderer that cannot import a target draws that frame with the CPU.
-	rf := caps.RenderFormats.Union(allocator.NewFormatSet(render.MemoryFormats(), allocator.ModifierLinear))
+		// renderer that cannot import a target draws that frame with the CPU.
+		rf := caps.RenderFormats.Union(allocator.NewFormatSet(render.MemoryFormats(), allocator.ModifierLinear))
 		plan, err := scanout.Negotiate(ctx, devs, prober, scanout.Options{
 			Sources: sources, Budget: scanout.Budget{MaxTime: budget}, RenderFormats: &rf})
 		if err != nil {
