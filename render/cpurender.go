@@ -136,7 +136,7 @@ func (c *cpuRenderer) Draw(src *Source, q *Quad) error {
 		if q.Opaque {
 			op = cpu.Src
 		}
-		b := cpu.Blit{Op: op, Src: sr, Dst: q.Dst, Transform: cpu.Transform(q.Transform), Filter: cpu.Filter(q.Filter), Alpha: unit(q.Opacity)}
+		b := cpu.Blit{Op: op, Src: sr, Dst: q.Dst, Transform: cpu.Transform(q.Transform), Filter: q.Filter, Alpha: unit(q.Opacity)}
 		s := cpuImage(img)
 		return withPixels(&c.target, true, func(dst *Image) error {
 			d := cpuImage(dst)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-scanout/scanout/allocator"
+	"github.com/go-scanout/scanout/render/cpu"
 )
 
 // Renderer draws client buffers into a target buffer. Both the GL path
@@ -108,25 +109,15 @@ type Quad struct {
 	Opaque bool
 }
 
-// Filter is a scaling filter.
-type Filter uint8
+// Filter is a scaling filter. It is render/cpu's type: both paths sample
+// at pixel centres, clamped to Src, with the same definition.
+type Filter = cpu.Filter
 
-// Scaling filters. Both paths sample at pixel centres, clamped to Src.
+// Scaling filters.
 const (
-	Bilinear Filter = iota
-	Nearest
+	Bilinear = cpu.Bilinear
+	Nearest  = cpu.Nearest
 )
-
-// String names the filter.
-func (f Filter) String() string {
-	switch f {
-	case Bilinear:
-		return "bilinear"
-	case Nearest:
-		return "nearest"
-	}
-	return "invalid"
-}
 
 // Transform is a wl_output.transform value: a counter-clockwise rotation
 // by a multiple of 90 degrees, applied after an optional horizontal flip
