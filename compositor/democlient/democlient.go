@@ -402,21 +402,44 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 		return Stats{}, fmt.Errorf("democlient: connect to %q: %w", opts.Socket, err)
 	}
 	c := &client{opts: opts, display: d}
-	var once sync.Once
-	closeConn := func() { once.Do(func() { d.Context().Close() }) }
+	// neurlang/wayland reads its connection without a lock when sending,
+	// so nothing may close the connection while another goroutine could
+	// send. mu serialises the close with the wake-up below.
+	var mu sync.Mutex
+	closed := false
+	closeConn := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !closed {
+			closed = true
+			d.Context().Close()
+		}
+	}
 	defer closeConn()
-	// When ctx ends the loop stops at the next event (the compositor
-	// keeps sending frame callbacks); if none comes, the connection is
-	// closed under the reader after a grace period.
+	// When ctx ends the loop stops at the next event (the compositor keeps
+	// sending frame callbacks). If none comes within a grace period, a
+	// wl_display.sync round trip wakes the reader.
 	var stopped atomic.Bool
 	var grace *time.Timer
 	stop := context.AfterFunc(ctx, func() {
 		stopped.Store(true)
-		grace = time.AfterFunc(time.Second, closeConn)
+		mu.Lock()
+		defer mu.Unlock()
+		grace = time.AfterFunc(time.Second, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !closed {
+				d.Sync()
+			}
+		})
 	})
 	defer func() {
-		if !stop() && grace != nil {
-			grace.Stop()
+		if !stop() {
+			mu.Lock()
+			if grace != nil {
+				grace.Stop()
+			}
+			mu.Unlock()
 		}
 	}()
 
