@@ -30,6 +30,11 @@ type Device struct {
 
 	evMu  sync.Mutex // serialises event readers
 	evBuf []byte
+	// ReadEvents state, under evMu: the read callback (made once) and
+	// what its last read(2) returned.
+	evRead func(raw int) bool
+	evN    int
+	evErr  error
 }
 
 // Driver identifies the kernel driver behind a device, as reported by

@@ -67,23 +67,30 @@ type Event struct {
 func (d *Device) ReadEvents(h func(Event)) error {
 	d.evMu.Lock()
 	defer d.evMu.Unlock()
-	var n int
-	var rerr error
-	err := d.fd.Read(func(raw int) bool {
-		for {
-			n, rerr = unix.Read(raw, d.evBuf)
-			if rerr != unix.EINTR {
-				return rerr != unix.EAGAIN
-			}
-		}
-	})
-	if err != nil {
+	// The read callback is a method value made once: the frame loop calls
+	// ReadEvents every frame and must not allocate.
+	if d.evRead == nil {
+		d.evRead = d.readEventsOnce
+	}
+	d.evN, d.evErr = 0, nil
+	if err := d.fd.Read(d.evRead); err != nil {
 		return err
 	}
-	if rerr != nil {
-		return fmt.Errorf("kms: read events from %s: %w", d.path, rerr)
+	if d.evErr != nil {
+		return fmt.Errorf("kms: read events from %s: %w", d.path, d.evErr)
 	}
-	return dispatchEvents(d.evBuf[:n], h)
+	return dispatchEvents(d.evBuf[:d.evN], h)
+}
+
+// readEventsOnce is ReadEvents' callback for fd.Read: one read(2) of the
+// pending events into evBuf (under evMu).
+func (d *Device) readEventsOnce(raw int) bool {
+	for {
+		d.evN, d.evErr = unix.Read(raw, d.evBuf)
+		if d.evErr != unix.EINTR {
+			return d.evErr != unix.EAGAIN
+		}
+	}
 }
 
 // dispatchEvents decodes the events in b and calls h for each known one.

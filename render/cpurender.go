@@ -18,6 +18,8 @@ type cpuRenderer struct {
 	finished Target // last finished target, for ReadPixels
 	haveLast bool
 	clip     []image.Rectangle
+	// Pixel descriptions of mapped dma-bufs, reused every frame.
+	srcPix, dstPix Image
 }
 
 // NewCPU returns the CPU renderer. It draws into memory targets and, by
@@ -42,7 +44,7 @@ func (c *cpuRenderer) Begin(t *Target, damage []image.Rectangle) error {
 	}
 	c.begun = false
 	var b image.Rectangle
-	err := withPixels(t, true, func(img *Image) error { b = img.Bounds(); return nil })
+	err := withPixels(t, true, &c.dstPix, func(img *Image) error { b = img.Bounds(); return nil })
 	if err != nil {
 		return fmt.Errorf("render/cpu: bind target: %w", err)
 	}
@@ -72,7 +74,7 @@ func (c *cpuRenderer) Clear(col Color) error {
 	if len(c.damage) == 0 {
 		return nil // all damage outside the target
 	}
-	return withPixels(&c.target, true, func(dst *Image) error {
+	return withPixels(&c.target, true, &c.dstPix, func(dst *Image) error {
 		pc := cpu.Color(uint32(unit(col.A))<<24 | uint32(unit(col.R))<<16 | uint32(unit(col.G))<<8 | uint32(unit(col.B)))
 		d := cpuImage(dst)
 		return wrapCPU(cpu.Fill(&d, dst.Bounds(), pc, cpu.Src, c.damage))
@@ -124,7 +126,7 @@ func (c *cpuRenderer) Draw(src *Source, q *Quad) error {
 		return nil
 	}
 	st := Target{Key: src.Key, DMABuf: src.DMABuf, Image: src.Image}
-	return withPixels(&st, false, func(img *Image) error {
+	return withPixels(&st, false, &c.srcPix, func(img *Image) error {
 		sr := q.Src
 		if sr.Empty() {
 			sr = img.Bounds()
@@ -138,7 +140,7 @@ func (c *cpuRenderer) Draw(src *Source, q *Quad) error {
 		}
 		b := cpu.Blit{Op: op, Src: sr, Dst: q.Dst, Transform: cpu.Transform(q.Transform), Filter: q.Filter, Alpha: unit(q.Opacity)}
 		s := cpuImage(img)
-		return withPixels(&c.target, true, func(dst *Image) error {
+		return withPixels(&c.target, true, &c.dstPix, func(dst *Image) error {
 			d := cpuImage(dst)
 			return wrapCPU(cpu.Composite(&d, &s, &b, c.clip))
 		})
@@ -162,7 +164,7 @@ func (c *cpuRenderer) ReadPixels(r image.Rectangle, dst *Image) error {
 	if !c.haveLast {
 		return fmt.Errorf("render/cpu: read pixels: %w", ErrNotBegun)
 	}
-	return withPixels(&c.finished, false, func(src *Image) error { return readImage(src, r, dst) })
+	return withPixels(&c.finished, false, &c.srcPix, func(src *Image) error { return readImage(src, r, dst) })
 }
 
 // readImage copies r of src into dst at (0,0), converting formats.

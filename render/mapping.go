@@ -37,7 +37,10 @@ func bufferImage(b *allocator.Buffer, source bool) (Image, error) {
 
 // withPixels runs fn on the pixels of t: its Image, or its buffer mapped
 // through allocator.Buffer.Access (DMA_BUF_IOCTL_SYNC bracketed).
-func withPixels(t *Target, write bool, fn func(*Image) error) error {
+//
+// scratch receives a dma-buf's pixel description: callers pass memory they
+// own (a field of the renderer), so the frame path allocates nothing.
+func withPixels(t *Target, write bool, scratch *Image, fn func(*Image) error) error {
 	if t == nil || (t.Image == nil) == (t.DMABuf == nil) {
 		return fmt.Errorf("render: exactly one of DMABuf and Image must be set: %w", ErrBadRect)
 	}
@@ -55,19 +58,20 @@ func withPixels(t *Target, write bool, fn func(*Image) error) error {
 	if err != nil {
 		return err
 	}
+	*scratch = img
 	mode := allocator.AccessRead
 	if write {
 		mode = allocator.AccessReadWrite
 	}
 	return t.DMABuf.AccessPlanes(mode, func(planes [][]byte) error {
-		img.Pix = planes[0]
+		scratch.Pix = planes[0]
 		if len(planes) > 1 {
-			img.UV = planes[1]
+			scratch.UV = planes[1]
 		}
 		// Name the buffer only on failure: this runs every frame.
-		if err := img.check(what, !write); err != nil {
+		if err := scratch.check(what, !write); err != nil {
 			return fmt.Errorf("%w (buffer %v)", err, t.DMABuf)
 		}
-		return fn(&img)
+		return fn(scratch)
 	})
 }

@@ -31,6 +31,12 @@ type FD struct {
 	file *os.File        // set by SetNonblock; owns num from then on
 	raw  syscall.RawConn // file's RawConn, for Read
 
+	// Read hands raw.Read one adapter made in SetNonblock, so waiting for
+	// events allocates nothing; readMu lets one reader use it at a time.
+	readMu  sync.Mutex
+	readFn  func(fd int) bool
+	adapter func(fd uintptr) bool
+
 	cleanup runtime.Cleanup // closes num if the FD is dropped unclosed
 	id      uint64          // trace id, 0 when not traced
 }
@@ -98,18 +104,24 @@ func (d *FD) Control(fn func(fd int) error) error {
 // Read calls fn with the raw descriptor until fn reports done. When fn
 // reports not done (typically after EAGAIN), Read parks the goroutine on
 // Go's poller until the descriptor is readable. SetNonblock must have been
-// called. Close makes a blocked Read return ErrClosed.
+// called. Close makes a blocked Read return ErrClosed. Concurrent Reads
+// take turns. Read allocates nothing when fn is a func value made once
+// (not a new closure per call).
 func (d *FD) Read(fn func(fd int) (done bool)) error {
 	if d == nil || d.closed.Load() {
 		return ErrClosed
 	}
 	d.mu.RLock()
-	raw := d.raw
+	raw, adapter := d.raw, d.adapter
 	d.mu.RUnlock()
 	if raw == nil {
 		return fmt.Errorf("fd: Read on %s: not set up for polling (call SetNonblock first)", d.name)
 	}
-	err := raw.Read(func(fd uintptr) bool { return fn(int(fd)) })
+	d.readMu.Lock()
+	d.readFn = fn
+	err := raw.Read(adapter)
+	d.readFn = nil
+	d.readMu.Unlock()
 	if err != nil && (d.closed.Load() || errors.Is(err, os.ErrClosed)) {
 		// The poller reports a concurrent Close as "use of closed file".
 		return ErrClosed
@@ -141,6 +153,7 @@ func (d *FD) SetNonblock() error {
 	}
 	d.cleanup.Stop()
 	d.file, d.raw = f, raw
+	d.adapter = func(fd uintptr) bool { return d.readFn(int(fd)) }
 	return nil
 }
 

@@ -165,3 +165,26 @@ func TestTraceReportsLiveFDs(t *testing.T) {
 		}
 	}
 }
+
+// TestReadDoesNotAllocate guards the frame loop, which waits for page-flip
+// events through Read every frame.
+func TestReadDoesNotAllocate(t *testing.T) {
+	r, w := pipe(t)
+	defer r.Close()
+	defer w.Close()
+	if err := r.SetNonblock(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1)
+	fn := func(n int) bool { _, err := unix.Read(n, buf); return err != unix.EAGAIN }
+	one := []byte{1}
+	allocs := testing.AllocsPerRun(50, func() {
+		w.Control(func(n int) error { _, err := unix.Write(n, one); return err })
+		if err := r.Read(fn); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Read allocated %.1f objects per call, want 0", allocs)
+	}
+}
