@@ -92,6 +92,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		c.Accel = DetectAccel()
 	}
 
+	removeStale(c.WorkDir)
 	xfer, err := os.MkdirTemp(c.WorkDir, "scanout-vm-")
 	if err != nil {
 		return nil, fmt.Errorf("vm: %w", err)
@@ -175,6 +176,21 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	res.ExitCode = code
 	return res, nil
+}
+
+// removeStale deletes transfer directories of runs that were killed before
+// they could clean up: anything older than every possible live run (the
+// longest timeout is well under a day).
+func removeStale(dir string) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "scanout-vm-*"))
+	for _, p := range old {
+		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > 24*time.Hour {
+			os.RemoveAll(p)
+		}
+	}
 }
 
 // DetectAccel returns "kvm" when /dev/kvm is usable by a stock guest, else
