@@ -72,6 +72,24 @@ func (b *Backend) Close() error {
 	if b.out != nil {
 		errs = append(errs, b.restore())
 	}
+	// Give back the client buffers still on screen or queued for a flip:
+	// a locked buffer keeps its dma-buf descriptors even after the client
+	// destroyed it (the leak check in TestMain caught exactly that).
+	release := func() {
+		l := &b.loop
+		if l.shown.client != nil {
+			l.shown.client.Unlock()
+		}
+		if l.pending.client != nil && l.pending.client != l.shown.client {
+			l.pending.client.Unlock()
+		}
+		l.shown.client, l.pending.client = nil, nil
+	}
+	if b.c != nil {
+		b.c.Do(release)
+	} else {
+		release()
+	}
 	b.forgetDirect(true)
 	b.chain.free(b)
 	if b.r != nil {
