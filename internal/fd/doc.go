@@ -12,9 +12,10 @@
 // of every Control callback, so a concurrent Close never closes it underneath
 // an ioctl in flight.
 //
-// Descriptors that support poll (DRM devices, sync_files, sockets) are
-// registered with Go's runtime poller: Read blocks a goroutine, not a thread,
-// and Close unblocks it.
+// Descriptors that are waited on (DRM devices, sync_files, sockets) are
+// registered with Go's runtime poller by SetNonblock: Read then blocks a
+// goroutine, not a thread, and Close unblocks it. Control and Read do not
+// allocate, so they can sit on a compositor's frame path.
 //
 // Tests enable tracing with Trace; afterwards every FD records the stack that
 // created it, and Live reports those still open, which is how the leak check
