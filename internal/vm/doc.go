@@ -21,7 +21,8 @@
 //
 // KVM is used only where it really works (not on the software hypervisor
 // detected through /sys/module/kvm_pvm); otherwise TCG with one thread per
-// virtual CPU.
+// virtual CPU. When KVM was chosen automatically but the guest dies or hangs
+// before init (30 s), the run is repeated under TCG.
 //
 // Entry points: scripts/vm runs a command, scripts/vmtest runs go test with
 // this runner as -exec.

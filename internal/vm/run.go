@@ -63,9 +63,8 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 			return nil, fmt.Errorf("vm: %s image: %w", p.what, err)
 		}
 	}
-	qemu, err := exec.LookPath("qemu-system-x86_64")
-	if err != nil {
-		return nil, fmt.Errorf("vm: qemu-system-x86_64 not found (apt-get install qemu-system-x86): %w", err)
+	if _, err := exec.LookPath(qemuBinary); err != nil {
+		return nil, fmt.Errorf("vm: %s not found (apt-get install qemu-system-x86): %w", qemuBinary, err)
 	}
 	if c.Dir == "" {
 		c.Dir, _ = os.Getwd()
@@ -90,6 +89,34 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	if c.Accel == "" {
 		c.Accel = DetectAccel()
+		if c.Accel == "kvm" {
+			res, err := run(ctx, c)
+			// Some hosts expose a /dev/kvm that cannot run a stock guest
+			// (QEMU aborts, or the guest dies before init): fall back to
+			// TCG when the guest never reached init.
+			if err != nil && errors.Is(err, ErrGuestDied) && res != nil && res.KernelRelease == "" && ctx.Err() == nil {
+				if c.Log != nil {
+					fmt.Fprintf(c.Log, "scanout-vm: KVM guest died before init; retrying with TCG\n")
+				}
+				c.Accel = "tcg"
+				return run(ctx, c)
+			}
+			return res, err
+		}
+	}
+	return run(ctx, c)
+}
+
+const qemuBinary = "qemu-system-x86_64"
+
+// kvmBootDeadline bounds how long a KVM guest may take to reach init before
+// Run gives up on KVM (a stock guest boots in about a second there).
+const kvmBootDeadline = 30 * time.Second
+
+func run(ctx context.Context, c Config) (*Result, error) {
+	qemu, err := exec.LookPath(qemuBinary)
+	if err != nil {
+		return nil, err
 	}
 
 	removeStale(c.WorkDir)
@@ -148,6 +175,24 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	wg.Add(2)
 	go func() { defer wg.Done(); follow(spec.Stdout, c.Stdout, stop) }()
 	go func() { defer wg.Done(); follow(spec.Stderr, c.Stderr, stop) }()
+	if c.Accel == "kvm" {
+		// A KVM that cannot run this guest may hang rather than fail; give
+		// init a deadline so Run can fall back to TCG.
+		go func() {
+			deadline := time.Now().Add(kvmBootDeadline)
+			for time.Now().Before(deadline) {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				if _, err := os.Stat(filepath.Join(xfer, "uname")); err == nil {
+					return
+				}
+			}
+			cmd.Process.Kill()
+		}()
+	}
 	qerr := cmd.Wait()
 	close(stop)
 	wg.Wait()
