@@ -35,12 +35,18 @@ func console(format string, args ...any) {
 }
 
 func run() int {
-	if err := mountBase(); err != nil {
-		console("%v", err)
+	// The spec is a file of the host's tree, possibly under /tmp or /run
+	// (wherever the cache lives): read it before tmpfs hides those.
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil && err != unix.EBUSY {
+		console("mount proc: %v", err)
 		return 125
 	}
 	spec, err := readSpec()
 	if err != nil {
+		console("%v", err)
+		return 125
+	}
+	if err := mountBase(); err != nil {
 		console("%v", err)
 		return 125
 	}
@@ -123,7 +129,6 @@ func mountBase() error {
 		flags                  uintptr
 	}
 	mounts := []m{
-		{"proc", "/proc", "proc", "", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC},
 		{"sysfs", "/sys", "sysfs", "", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC},
 		{"debugfs", "/sys/kernel/debug", "debugfs", "", 0},
 		{"tmpfs", "/tmp", "tmpfs", "mode=1777", 0},
