@@ -38,6 +38,28 @@
 // and Unlock (or Do) around NeedsFrame, Render, ScanoutCandidate and
 // Presented. None of these allocate in steady state.
 //
+// # Scene and plane offload
+//
+// Output.Scene lists what an output shows as Elements, bottom first (the
+// shown toplevel, its subsurfaces, its popups, and last the pointer's
+// cursor), with the buffer, the source and destination rectangles and
+// whether the buffer is opaque or drawn 1:1. A backend with hardware
+// planes picks elements it can scan out and passes their surfaces to
+// Output.Offload: from then on Render leaves them out of the composited
+// buffer, and their commits and moves make NeedsFrame true without
+// damaging it. Entering or leaving the offload set damages the surface's
+// rectangle. Presented completes the frame callbacks of every surface,
+// offloaded or not. ScanoutCandidate remains the simple full-screen case.
+//
+// # Input
+//
+// Input sources call SetInputCapabilities, the Pointer*, Touch* and
+// KeyboardKey methods with the lock held; the compositor finds the focus
+// (kiosk rules: the pointer and touch focus is the surface under the
+// point by input region, the keyboard focus the shown toplevel or its
+// topmost grabbing popup) and sends the wl_pointer, wl_touch and
+// wl_keyboard events.
+//
 // # Damage and buffer age
 //
 // Damage is kept per output in output pixels, as at most MaxDamageRects

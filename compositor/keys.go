@@ -117,6 +117,9 @@ func (c *Compositor) shown(b *protocol.Buffer) bool {
 				return true
 			}
 		}
+		if o.cursorOn && o.cursor.buf == b {
+			return true
+		}
 	}
 	return false
 }

@@ -31,6 +31,8 @@ type placement struct {
 	transform render.Transform
 	exact     bool // buffer pixels map 1:1 onto dst (damage translates)
 	scale     int
+	cursor    bool        // the pointer's cursor image
+	hotspot   image.Point // cursor only
 }
 
 // maxPlacements bounds the surfaces drawn per output (a toplevel and its
@@ -52,6 +54,11 @@ type Output struct {
 	needFrame   bool
 	wake        func()
 	full        bool // everything damaged (age-independent)
+
+	offload  [MaxOffload]*protocol.Surface // shown on planes by the backend
+	nOffload int
+	cursor   placement // the pointer's cursor, when cursorOn
+	cursorOn bool
 }
 
 // AddOutput adds an output and announces it to clients (wl_output). Call
@@ -143,6 +150,9 @@ func (o *Output) rebuild(x *protocol.Surface, damage ...[]protocol.Rect) {
 		o.place(t, pos, 0)
 	}
 	for _, p := range o.scene {
+		if o.offloaded(p.s) {
+			continue // on a plane: the composited buffer does not change
+		}
 		old, ok := findPlacement(o.prev, p.s)
 		if !ok || old.dst != p.dst || old.buf != p.buf && !sameSize(old.buf, p.buf) || old.src != p.src || old.transform != p.transform {
 			if ok {
@@ -156,6 +166,9 @@ func (o *Output) rebuild(x *protocol.Surface, damage ...[]protocol.Rect) {
 		}
 	}
 	for _, p := range o.prev {
+		if o.offloaded(p.s) {
+			continue
+		}
 		if _, ok := findPlacement(o.scene, p.s); !ok {
 			o.pending.Add(p.dst.Intersect(o.bounds))
 		}
@@ -236,6 +249,7 @@ func (o *Output) surfaceCommitted(x *protocol.Surface, sd, bd []protocol.Rect) {
 }
 
 func (o *Output) surfaceGone(x *protocol.Surface) {
+	o.dropOffload(x)
 	if _, ok := findPlacement(o.scene, x); ok {
 		o.rebuild(nil)
 		o.kick()
@@ -245,10 +259,11 @@ func (o *Output) surfaceGone(x *protocol.Surface) {
 // ScanoutCandidate returns the client buffer that alone covers the whole
 // output pixel for pixel (one opaque-by-placement surface, no scaling, no
 // transform, no subsurfaces), which a backend may try to scan out
-// directly instead of compositing; nil otherwise.
+// directly instead of compositing; nil otherwise (also while a cursor is
+// shown that is not offloaded to a plane).
 func (o *Output) ScanoutCandidate() *protocol.Buffer {
-	if len(o.scene) != 1 {
-		return nil
+	if len(o.scene) != 1 || o.cursorOn && !o.offloaded(o.cursor.s) {
+		return nil // a composited cursor must be drawn over the buffer
 	}
 	p := &o.scene[0]
 	if !p.exact || p.dst != o.bounds || p.src != o.bounds {
@@ -303,11 +318,22 @@ func (o *Output) Render(r render.Renderer, target *render.Target, age int) (Fram
 	}
 	for i := range o.scene {
 		p := &o.scene[i]
+		if o.offloaded(p.s) {
+			continue
+		}
 		n, err := o.draw(r, p, d)
 		res.BytesCopied += n
 		if err != nil {
 			o.full = true
 			return res, fmt.Errorf("compositor: output %s: draw wl_surface@%d: %w", o.cfg.Name, p.s.ID(), err)
+		}
+	}
+	if o.cursorOn && !o.offloaded(o.cursor.s) {
+		n, err := o.draw(r, &o.cursor, d)
+		res.BytesCopied += n
+		if err != nil {
+			o.full = true
+			return res, fmt.Errorf("compositor: output %s: draw cursor wl_surface@%d: %w", o.cfg.Name, o.cursor.s.ID(), err)
 		}
 	}
 	if _, err := r.Finish(); err != nil {
@@ -344,7 +370,7 @@ func (o *Output) coveredOpaque() bool {
 		covered := false
 		for i := range o.scene {
 			p := &o.scene[i]
-			if r.In(p.dst) && !p.buf.Format().HasAlpha() {
+			if r.In(p.dst) && !p.buf.Format().HasAlpha() && !o.offloaded(p.s) {
 				covered = true
 				break
 			}
