@@ -57,6 +57,8 @@ type Compositor struct {
 
 	outputs   []*Output
 	toplevels []*protocol.Surface // mapped, oldest first
+	popups    []*protocol.Surface // mapped xdg_popups, oldest first
+	in        inputState
 	keys      map[*protocol.Buffer]*bufferKey
 	nextKey   uint64
 	keyFree   []*bufferKey
@@ -85,6 +87,11 @@ func New(opts *Options) (*Compositor, error) {
 		SurfaceMapped:    c.mapped,
 		SurfaceUnmapped:  c.unmapped,
 		SurfaceDestroyed: c.destroyed,
+		CursorChanged:    c.cursorChanged,
+		PopupBounds:      c.popupBounds,
+	}
+	if c.user.PopupBounds != nil {
+		popts.Hooks.PopupBounds = c.user.PopupBounds
 	}
 	srv, err := protocol.NewServer(&popts)
 	if err != nil {
@@ -131,6 +138,10 @@ func (c *Compositor) Close() error {
 // Outputs returns the outputs in the order they were added.
 func (c *Compositor) Outputs() []*Output { return c.outputs }
 
+// Popups returns the mapped popups, oldest first (drawn in this order
+// above the toplevel they belong to).
+func (c *Compositor) Popups() []*protocol.Surface { return c.popups }
+
 // Toplevel returns the toplevel shown full-screen (nil when none).
 func (c *Compositor) Toplevel() *protocol.Surface {
 	if len(c.toplevels) == 0 {
@@ -150,14 +161,22 @@ func (c *Compositor) committed(x *protocol.Surface) {
 	for _, o := range c.outputs {
 		o.surfaceCommitted(x, sd, bd)
 	}
+	c.refocus()
+	if x.Role() == "cursor" {
+		c.cursorCommitted(x)
+	}
 	if c.user.SurfaceCommitted != nil {
 		c.user.SurfaceCommitted(x)
 	}
 }
 
 func (c *Compositor) mapped(x *protocol.Surface) {
-	if x.Role() == "xdg_toplevel" {
+	switch x.Role() {
+	case "xdg_toplevel":
 		c.toplevels = append(c.toplevels, x)
+		c.sceneChanged()
+	case "xdg_popup":
+		c.popups = append(c.popups, x)
 		c.sceneChanged()
 	}
 	if c.user.SurfaceMapped != nil {
@@ -172,6 +191,20 @@ func (c *Compositor) removeToplevel(x *protocol.Surface) {
 			c.sceneChanged()
 			return
 		}
+	}
+	for i, t := range c.popups {
+		if t == x {
+			c.popups = append(c.popups[:i], c.popups[i+1:]...)
+			c.sceneChanged()
+			return
+		}
+	}
+}
+
+func (c *Compositor) cursorChanged() {
+	c.updateCursor()
+	if c.user.CursorChanged != nil {
+		c.user.CursorChanged()
 	}
 }
 
@@ -192,6 +225,7 @@ func (c *Compositor) destroyed(x *protocol.Surface) {
 			k.surface = nil
 		}
 	}
+	c.refocus()
 	if c.user.SurfaceDestroyed != nil {
 		c.user.SurfaceDestroyed(x)
 	}
@@ -203,4 +237,5 @@ func (c *Compositor) sceneChanged() {
 		o.rebuild(nil)
 		o.kick()
 	}
+	c.refocus()
 }

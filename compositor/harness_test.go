@@ -82,7 +82,7 @@ func (g *rig) pixel(x, y int) uint32 {
 // client is a scripted Wayland client (protocol/testclient) that keeps
 // track of the objects a test needs.
 type client struct {
-	t      *testing.T
+	t *testing.T
 	*testclient.Client
 	reg, comp, shm, sub, wm, seat uint32
 	events                        []testclient.Event

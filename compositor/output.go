@@ -94,6 +94,16 @@ func (c *Compositor) RemoveOutput(o *Output) {
 		}
 	}
 	o.proto.Remove()
+	if c.in.out == o {
+		c.in.out = nil
+		c.srv.SetPointerFocus(nil, 0, 0)
+		c.updateCursor()
+	}
+	for i := range c.in.touchOut {
+		if c.in.touchOut[i].out == o {
+			c.in.touchOut[i] = touchSlot{}
+		}
+	}
 }
 
 // Config returns the output's configuration.
@@ -148,6 +158,17 @@ func (o *Output) rebuild(x *protocol.Surface, damage ...[]protocol.Rect) {
 		w, h := t.Size()
 		pos := image.Pt((o.cfg.Width-int(w))/2, (o.cfg.Height-int(h))/2)
 		o.place(t, pos, 0)
+		// popups above, each relative to its parent's window geometry
+		for _, pu := range o.c.popups {
+			parent := pu.PopupParent()
+			pp := o.placementOf(parent)
+			if pp == nil || rootOf(pu) != t {
+				continue
+			}
+			pg, g := parent.WindowGeometry(), pu.WindowGeometry()
+			px, py := pu.PopupPosition()
+			o.place(pu, pp.dst.Min.Add(image.Pt(int(pg.X+px-g.X), int(pg.Y+py-g.Y))), 0)
+		}
 	}
 	for _, p := range o.scene {
 		if o.offloaded(p.s) {
@@ -198,20 +219,7 @@ func (o *Output) place(s *protocol.Surface, pos image.Point, depth int) {
 	if len(o.scene) == cap(o.scene) || depth > 8 {
 		return
 	}
-	b := s.Buffer()
-	if b != nil {
-		w, h := s.Size()
-		p := placement{s: s, buf: b, dst: image.Rectangle{pos, pos.Add(image.Pt(int(w), int(h)))},
-			transform: render.Transform(s.Transform() & 7), scale: int(max(s.Scale(), 1))}
-		bw, bh := b.Size()
-		p.src = image.Rect(0, 0, bw, bh)
-		src, dw, _ := s.Viewport()
-		if src[2] >= 0 && p.transform == render.Normal {
-			sc := float64(p.scale)
-			p.src = image.Rect(int(src[0].Float()*sc), int(src[1].Float()*sc),
-				int((src[0]+src[2]).Float()*sc+0.5), int((src[1]+src[3]).Float()*sc+0.5)).Intersect(p.src)
-		}
-		p.exact = p.transform == render.Normal && p.scale == 1 && src[2] < 0 && dw < 0
+	if p, ok := makePlacement(s, pos); ok {
 		o.scene = append(o.scene, p)
 	}
 	for _, c := range s.Subsurfaces() {

@@ -8,7 +8,8 @@ import (
 
 // clientState is the server's per-client data.
 type clientState struct {
-	s *Server
+	s     *Server
+	input inputState
 }
 
 // Rect is a rectangle in surface or buffer coordinates.
@@ -113,6 +114,7 @@ func (h regionHandler) op(o wl.Region, add bool, r Rect) error {
 
 // surfaceState is the double-buffered state of a wl_surface.
 type surfaceState struct {
+	offsetSet    bool // wl_surface.offset, or attach with dx, dy
 	attached     bool
 	buffer       *Buffer
 	dx, dy       int32
@@ -139,6 +141,9 @@ type surfaceState struct {
 func (dst *surfaceState) merge(src *surfaceState) {
 	if src.attached {
 		dst.attached, dst.buffer = true, src.buffer
+	}
+	if src.offsetSet {
+		dst.offsetSet = true
 		dst.dx += src.dx
 		dst.dy += src.dy
 	}
@@ -339,6 +344,7 @@ func (x *Surface) destroyed() {
 		c.parent = nil
 	}
 	x.children = nil
+	x.s.seatSurfaceGone(x)
 	delete(x.s.surfaces, x)
 	if x.s.opts.Hooks.SurfaceDestroyed != nil {
 		x.s.opts.Hooks.SurfaceDestroyed(x)
@@ -356,11 +362,15 @@ func (x *Surface) Attach(o wl.Surface, buffer wl.Buffer, dx, dy int32) error {
 		return o.Errorf(wl.SurfaceErrorInvalidOffset, "wl_buffer@%d has no contents (failed dmabuf import)", buffer.ID())
 	}
 	x.pending.attached, x.pending.buffer = true, b
-	x.pending.dx, x.pending.dy = dx, dy
+	if dx != 0 || dy != 0 {
+		x.pending.offsetSet = true
+		x.pending.dx, x.pending.dy = dx, dy
+	}
 	return nil
 }
 
 func (x *Surface) Offset(o wl.Surface, dx, dy int32) error {
+	x.pending.offsetSet = true
 	x.pending.dx, x.pending.dy = dx, dy
 	return nil
 }
@@ -469,6 +479,9 @@ func (x *Surface) apply() error {
 		}
 	}
 	x.damage, x.bufDamage = st.damage, st.bufferDamage
+	if st.offsetSet && x.role == "cursor" {
+		x.s.cursorCommitted(x, st.dx, st.dy)
+	}
 	if err := x.checkViewport(); err != nil {
 		return err
 	}

@@ -41,6 +41,16 @@ type Hooks struct {
 	SurfaceMapped, SurfaceUnmapped func(*Surface)
 	// SurfaceDestroyed runs when a wl_surface is destroyed.
 	SurfaceDestroyed func(*Surface)
+	// CursorChanged runs when the cursor image the client under the
+	// pointer set changed (wl_pointer.set_cursor, or the pointer focus
+	// moved and the old cursor is void); read it with Server.Cursor.
+	// Commits of the cursor surface go to SurfaceCommitted.
+	CursorChanged func()
+	// PopupBounds returns the rectangle a popup of parent must stay
+	// inside (the output), in the coordinates of parent's window
+	// geometry, for the positioner's constraint adjustment; false when
+	// unknown (the popup is then placed unconstrained).
+	PopupBounds func(parent *Surface) (Rect, bool)
 }
 
 // Server is a Wayland compositor's protocol side: the display, its globals
@@ -53,8 +63,7 @@ type Server struct {
 	shmFmts  []uint32
 	surfaces map[*Surface]struct{}
 	dmabuf   *dmabufState
-	seatCaps uint32
-	seats    []*core.Resource
+	seat     seatState
 	wmBases  []*wmBase
 }
 
@@ -111,6 +120,7 @@ func (s *Server) Close() error {
 		if s.dmabuf != nil {
 			s.dmabuf.close()
 		}
+		s.closeSeat()
 	})
 	return err
 }
@@ -122,4 +132,10 @@ func (s *Server) Surfaces() []*Surface {
 		out = append(out, x)
 	}
 	return out
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.opts.Log != nil {
+		s.opts.Log(format, args...)
+	}
 }

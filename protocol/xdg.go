@@ -157,38 +157,115 @@ func (p *positioner) SetReactive(xdg.Positioner) error                 { return 
 func (p *positioner) SetParentSize(xdg.Positioner, int32, int32) error { return nil }
 func (p *positioner) SetParentConfigure(xdg.Positioner, uint32) error  { return nil }
 
-// geometry places the popup relative to its parent: anchor point on the
-// anchor rectangle, then gravity, then offset (no constraint solving: a
-// kiosk has one full-screen parent).
-func (p *positioner) geometry() Rect {
+// Constraint adjustments (xdg_positioner.constraint_adjustment).
+const (
+	adjustSlideX  = 1
+	adjustSlideY  = 2
+	adjustFlipX   = 4
+	adjustFlipY   = 8
+	adjustResizeX = 16
+	adjustResizeY = 32
+)
+
+// place returns the popup's rectangle relative to the parent's window
+// geometry: anchor point on the anchor rectangle, then gravity, then
+// offset; then, when bounds (the area it must stay in, same coordinates)
+// is known, the constraint adjustments the client allowed, per axis in
+// the order the protocol gives: flip, slide, resize.
+func (p *positioner) place(bounds Rect, constrained bool) Rect {
+	g := p.geometry(p.anchorEdge, p.gravity, p.offX, p.offY)
+	if !constrained || bounds.empty() {
+		return g
+	}
+	// x axis
+	if !fitsX(g, bounds) && p.constraint&adjustFlipX != 0 {
+		f := p.geometry(flipAnchorX(p.anchorEdge), flipGravityX(p.gravity), -p.offX, p.offY)
+		if fitsX(f, bounds) {
+			g.X = f.X
+		}
+	}
+	if !fitsX(g, bounds) && p.constraint&adjustSlideX != 0 {
+		if g.X+g.W > bounds.X+bounds.W {
+			g.X = bounds.X + bounds.W - g.W
+		}
+		if g.X < bounds.X {
+			g.X = bounds.X
+		}
+	}
+	if !fitsX(g, bounds) && p.constraint&adjustResizeX != 0 {
+		x0, x1 := max(g.X, bounds.X), min(g.X+g.W, bounds.X+bounds.W)
+		if x1 > x0 {
+			g.X, g.W = x0, x1-x0
+		}
+	}
+	// y axis
+	if !fitsY(g, bounds) && p.constraint&adjustFlipY != 0 {
+		f := p.geometry(flipAnchorY(p.anchorEdge), flipGravityY(p.gravity), p.offX, -p.offY)
+		if fitsY(f, bounds) {
+			g.Y = f.Y
+		}
+	}
+	if !fitsY(g, bounds) && p.constraint&adjustSlideY != 0 {
+		if g.Y+g.H > bounds.Y+bounds.H {
+			g.Y = bounds.Y + bounds.H - g.H
+		}
+		if g.Y < bounds.Y {
+			g.Y = bounds.Y
+		}
+	}
+	if !fitsY(g, bounds) && p.constraint&adjustResizeY != 0 {
+		y0, y1 := max(g.Y, bounds.Y), min(g.Y+g.H, bounds.Y+bounds.H)
+		if y1 > y0 {
+			g.Y, g.H = y0, y1-y0
+		}
+	}
+	return g
+}
+
+func fitsX(g, b Rect) bool { return g.X >= b.X && g.X+g.W <= b.X+b.W }
+func fitsY(g, b Rect) bool { return g.Y >= b.Y && g.Y+g.H <= b.Y+b.H }
+
+// The anchor and gravity enums share their values: none, top, bottom,
+// left, right, top_left, bottom_left, top_right, bottom_right.
+var flipX = [9]uint32{0, 1, 2, 4, 3, 7, 8, 5, 6}
+var flipY = [9]uint32{0, 2, 1, 3, 4, 6, 5, 8, 7}
+
+func flipAnchorX(a uint32) uint32  { return flipX[a] }
+func flipAnchorY(a uint32) uint32  { return flipY[a] }
+func flipGravityX(g uint32) uint32 { return flipX[g] }
+func flipGravityY(g uint32) uint32 { return flipY[g] }
+
+// geometry places the popup relative to its parent with the given
+// anchor, gravity and offset, unconstrained.
+func (p *positioner) geometry(anchor, gravity uint32, offX, offY int32) Rect {
 	a := p.anchor
 	x, y := a.X+a.W/2, a.Y+a.H/2
-	switch p.anchorEdge {
+	switch anchor {
 	case xdg.PositionerAnchorTop, xdg.PositionerAnchorTopLeft, xdg.PositionerAnchorTopRight:
 		y = a.Y
 	case xdg.PositionerAnchorBottom, xdg.PositionerAnchorBottomLeft, xdg.PositionerAnchorBottomRight:
 		y = a.Y + a.H
 	}
-	switch p.anchorEdge {
+	switch anchor {
 	case xdg.PositionerAnchorLeft, xdg.PositionerAnchorTopLeft, xdg.PositionerAnchorBottomLeft:
 		x = a.X
 	case xdg.PositionerAnchorRight, xdg.PositionerAnchorTopRight, xdg.PositionerAnchorBottomRight:
 		x = a.X + a.W
 	}
 	gx, gy := x-p.w/2, y-p.h/2
-	switch p.gravity {
+	switch gravity {
 	case xdg.PositionerGravityTop, xdg.PositionerGravityTopLeft, xdg.PositionerGravityTopRight:
 		gy = y - p.h
 	case xdg.PositionerGravityBottom, xdg.PositionerGravityBottomLeft, xdg.PositionerGravityBottomRight:
 		gy = y
 	}
-	switch p.gravity {
+	switch gravity {
 	case xdg.PositionerGravityLeft, xdg.PositionerGravityTopLeft, xdg.PositionerGravityBottomLeft:
 		gx = x - p.w
 	case xdg.PositionerGravityRight, xdg.PositionerGravityTopRight, xdg.PositionerGravityBottomRight:
 		gx = x
 	}
-	return Rect{gx + p.offX, gy + p.offY, p.w, p.h}
+	return Rect{gx + offX, gy + offY, p.w, p.h}
 }
 
 type xdgSurface struct {
@@ -236,7 +313,10 @@ func (xs *xdgSurface) GetPopup(o xdg.Surface, id xdg.Popup, parent xdg.Surface, 
 	if p.w == 0 || !p.anchorSet {
 		return xs.wm.res.Errorf(xdg.WmBaseErrorInvalidPositioner, "xdg_positioner@%d is incomplete (size and anchor rectangle are required)", pos.ID())
 	}
-	pp := &popup{xs: xs, res: id.Resource, geom: p.geometry()}
+	pp := &popup{xs: xs, res: id.Resource, pos: *p}
+	if parent.Resource != nil {
+		pp.parent, _ = parent.Handler().(*xdgSurface)
+	}
 	xs.popup = pp
 	xs.surface.role = "xdg_popup"
 	id.SetHandler(pp)
@@ -314,6 +394,7 @@ func (xs *xdgSurface) configure() {
 		}
 		t.SendConfigure(w, h, u32s(xdg.ToplevelStateFullscreen, xdg.ToplevelStateActivated))
 	} else if xs.popup != nil {
+		xs.popup.geom = xs.popup.place()
 		g := xs.popup.geom
 		xdg.Popup{Resource: xs.popup.res}.SendConfigure(g.X, g.Y, g.W, g.H)
 	}
@@ -390,31 +471,109 @@ func (t *toplevel) UnsetFullscreen(xdg.Toplevel) error          { return t.recon
 func (t *toplevel) SetMinimized(xdg.Toplevel) error             { return nil }
 
 type popup struct {
-	xs      *xdgSurface
-	res     *core.Resource
-	geom    Rect
-	grabbed bool
+	xs        *xdgSurface
+	res       *core.Resource
+	parent    *xdgSurface // nil: no parent (set by another protocol; never shown here)
+	pos       positioner  // copied at get_popup and reposition, as the protocol says
+	geom      Rect        // the configured geometry, relative to the parent's window geometry
+	grabbed   bool        // holds an explicit grab (xdg_popup.grab with a valid serial)
+	dismissed bool        // popup_done was sent
+}
+
+// place computes the popup's geometry with the output bounds the
+// compositor reports for the parent.
+func (p *popup) place() Rect {
+	var bounds Rect
+	ok := false
+	if h := p.xs.wm.s.opts.Hooks.PopupBounds; h != nil && p.parent != nil {
+		bounds, ok = h(p.parent.surface)
+	}
+	return p.pos.place(bounds, ok)
 }
 
 func (p *popup) Destroy(xdg.Popup) error { return nil }
+
+// Grab is xdg_popup.grab: granted when serial is one of the client's
+// recent button, key or touch-down serials and the parent is the
+// toplevel or the topmost grabbing popup; otherwise the popup is
+// dismissed at once (popup_done), as the protocol prescribes.
 func (p *popup) Grab(o xdg.Popup, seat wl.Seat, serial uint32) error {
 	if p.xs.surface.mapped {
 		return o.Errorf(xdg.PopupErrorInvalidGrab, "grab after the popup was mapped")
 	}
-	// No input device exists, so no serial can be valid: the popup is
-	// dismissed as the protocol prescribes for an invalid grab.
+	if p.parent != nil && p.parent.popup != nil && (!p.parent.popup.grabbed || p.parent.popup.dismissed) {
+		p.dismiss()
+		return nil
+	}
+	if !clientInput(o.Client()).validGrabSerial(serial) {
+		p.dismiss()
+		return nil
+	}
 	p.grabbed = true
-	return o.SendPopupDone()
+	return nil
 }
+
+func (p *popup) dismiss() {
+	if p.dismissed {
+		return
+	}
+	p.dismissed = true
+	xdg.Popup{Resource: p.res}.SendPopupDone()
+}
+
 func (p *popup) Reposition(o xdg.Popup, pos xdg.Positioner, token uint32) error {
 	pp := pos.Handler().(*positioner)
 	if pp.w == 0 || !pp.anchorSet {
 		return p.xs.wm.res.Errorf(xdg.WmBaseErrorInvalidPositioner, "xdg_positioner@%d is incomplete", pos.ID())
 	}
-	p.geom = pp.geometry()
-	o.SendRepositioned(token)
+	p.pos = *pp
+	if o.Version() >= 3 {
+		o.SendRepositioned(token)
+	}
 	if p.xs.configured {
 		p.xs.configure()
 	}
 	return nil
+}
+
+// PopupParent returns the wl_surface an xdg_popup is placed relative to
+// (nil when x is not a popup or has no parent).
+func (x *Surface) PopupParent() *Surface {
+	if x.xdg == nil || x.xdg.popup == nil || x.xdg.popup.parent == nil {
+		return nil
+	}
+	return x.xdg.popup.parent.surface
+}
+
+// PopupPosition returns the popup's configured position relative to the
+// parent's window geometry (the x, y of xdg_popup.configure).
+func (x *Surface) PopupPosition() (int32, int32) {
+	if x.xdg == nil || x.xdg.popup == nil {
+		return 0, 0
+	}
+	return x.xdg.popup.geom.X, x.xdg.popup.geom.Y
+}
+
+// PopupGrabbed reports whether x is a popup holding a grab that was not
+// dismissed.
+func (x *Surface) PopupGrabbed() bool {
+	return x.xdg != nil && x.xdg.popup != nil && x.xdg.popup.grabbed && !x.xdg.popup.dismissed
+}
+
+// DismissPopup sends xdg_popup.popup_done (once) when x is a popup: the
+// compositor broke its grab (a click outside the client) or hid its
+// parent. Lock held.
+func (x *Surface) DismissPopup() {
+	if x.xdg != nil && x.xdg.popup != nil {
+		x.xdg.popup.dismiss()
+	}
+}
+
+// WindowGeometry returns the xdg_surface window geometry (zero when
+// unset: the whole surface).
+func (x *Surface) WindowGeometry() Rect {
+	if x.xdg == nil {
+		return Rect{}
+	}
+	return x.xdg.geometry
 }
