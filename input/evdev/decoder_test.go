@@ -1,9 +1,14 @@
 package evdev
 
 import (
+	"errors"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/go-scanout/scanout/internal/testenv"
 	"github.com/go-scanout/scanout/internal/uapi"
@@ -402,4 +407,12 @@ func FuzzDecoder(f *testing.F) {
 		}}
 		dev.decode(b)
 	})
+}
+
+func TestOpenErrorNamesTheFix(t *testing.T) {
+	err := openError("/dev/input/event4", &os.PathError{Op: "open", Path: "/dev/input/event4", Err: unix.EACCES})
+	want := "evdev: open /dev/input/event4: permission denied: add the user to the input group"
+	if !errors.Is(err, unix.EACCES) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("openError = %v, want it to start with %q and wrap EACCES", err, want)
+	}
 }
