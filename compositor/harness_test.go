@@ -97,7 +97,18 @@ func (g *rig) dial() *client {
 	}
 	c := &client{t: g.t, Client: tc, configures: map[uint32]uint32{}}
 	g.t.Cleanup(func() { tc.Close() })
+	var fds []int
+	g.t.Cleanup(func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	})
 	tc.OnEvent = func(e testclient.Event) {
+		for _, a := range e.Args {
+			if fd, ok := a.(int); ok {
+				fds = append(fds, fd) // received descriptors: closed after the test
+			}
+		}
 		c.events = append(c.events, e)
 		if e.Name == "configure" && e.Interface == xdg.SurfaceInterface {
 			c.configures[e.Object] = e.Args[0].(uint32)
