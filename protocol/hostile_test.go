@@ -68,6 +68,17 @@ func (h *hc) surface() uint32 {
 	return id
 }
 
+// pointer binds wl_seat and returns a new wl_pointer.
+func (h *hc) pointer() uint32 {
+	seat, err := h.Bind(h.reg, wl.SeatInterface, 8)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	id, n := h.newObj(wl.PointerInterface)
+	h.Send(seat, wl.SeatRequestGetPointer, n)
+	return id
+}
+
 func (h *hc) region() uint32 {
 	id, n := h.newObj(wl.RegionInterface)
 	h.Send(h.comp, wl.CompositorRequestCreateRegion, n)
@@ -501,6 +512,25 @@ func hostileCases() []hostileCase {
 			h.Send(s, wl.SurfaceRequestAttach, b, 0, 0)
 			h.Send(s, wl.SurfaceRequestCommit)
 			return v
+		}},
+		{name: "set_cursor with a subsurface", code: wl.PointerErrorRole, iface: "wl_pointer", script: func(h *hc) uint32 {
+			s, parent := h.surface(), h.surface()
+			h.Send(h.sc, wl.SubcompositorRequestGetSubsurface, tc.NewObj{ID: h.NewID(nil)}, s, parent)
+			p := h.pointer()
+			h.Send(p, wl.PointerRequestSetCursor, uint32(0), s, int32(0), int32(0)) // stale serial: the role is checked first
+			return p
+		}},
+		{name: "cursor surface made a subsurface", code: wl.SubcompositorErrorBadSurface, iface: "wl_subcompositor", script: func(h *hc) uint32 {
+			s, parent := h.surface(), h.surface()
+			h.Send(h.pointer(), wl.PointerRequestSetCursor, uint32(0), s, int32(0), int32(0))
+			h.Send(h.sc, wl.SubcompositorRequestGetSubsurface, tc.NewObj{ID: h.NewID(nil)}, s, parent)
+			return h.sc
+		}},
+		{name: "cursor surface given an xdg role", code: xdg.WmBaseErrorRole, iface: "xdg_wm_base", script: func(h *hc) uint32 {
+			s := h.surface()
+			h.Send(h.pointer(), wl.PointerRequestSetCursor, uint32(0), s, int32(0), int32(0))
+			h.Send(h.wm, xdg.WmBaseRequestGetXdgSurface, tc.NewObj{ID: h.NewID(nil)}, s)
+			return h.wm
 		}},
 		{name: "subsurface of itself", code: wl.SubcompositorErrorBadSurface, iface: "wl_subcompositor", script: func(h *hc) uint32 {
 			s := h.surface()
