@@ -222,7 +222,8 @@ func (o *Output) place(s *protocol.Surface, pos image.Point, depth int) {
 	if p, ok := makePlacement(s, pos); ok {
 		o.scene = append(o.scene, p)
 	}
-	for _, c := range s.Subsurfaces() {
+	for i := range s.NumSubsurfaces() {
+		c := s.Subsurface(i)
 		x, y := c.Position()
 		o.place(c, pos.Add(image.Pt(int(x), int(y))), depth+1)
 	}

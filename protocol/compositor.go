@@ -243,7 +243,7 @@ func (x *Surface) InputRegion() *Region  { return x.input }
 // destination size (w < 0 when unset).
 func (x *Surface) Viewport() (src [4]wire.Fixed, dstW, dstH int32) { return x.src, x.dst[0], x.dst[1] }
 
-// Role returns "xdg_toplevel", "xdg_popup", "subsurface" or "".
+// Role returns "xdg_toplevel", "xdg_popup", "subsurface", "cursor" or "".
 func (x *Surface) Role() string { return x.role }
 
 // Mapped reports whether the surface is a mapped toplevel or popup.
@@ -260,6 +260,11 @@ func (x *Surface) Subsurfaces() []*Surface {
 	}
 	return out
 }
+
+// NumSubsurfaces and Subsurface(i) walk the children, bottom first,
+// without allocating (Subsurfaces copies them).
+func (x *Surface) NumSubsurfaces() int       { return len(x.children) }
+func (x *Surface) Subsurface(i int) *Surface { return x.children[i].surface }
 
 // Title returns the xdg_toplevel title, if any.
 func (x *Surface) Title() string {
