@@ -3,6 +3,7 @@ package compositor_test
 import (
 	"bytes"
 	"encoding/binary"
+	"image"
 	"testing"
 	"time"
 
@@ -238,5 +239,66 @@ func TestPopupClickOutsideDismisses(t *testing.T) {
 	c.roundtrip()
 	if d := named(c.take(), xdg.PopupInterface, "popup_done"); len(d) != 1 || d[0].Object != pop {
 		t.Errorf("click outside: popup_done %v, want one", d)
+	}
+}
+
+// TestRepositionMovesThePopup: xdg_popup.reposition (version 3) answers
+// with repositioned, a new configure, and the popup is drawn at its new
+// place.
+func TestRepositionMovesThePopup(t *testing.T) {
+	g := newRig(t, 200, 100)
+	c := g.dial()
+	_, txs, _ := c.toplevel(200, 100, 0xff0000ff)
+	ps, xs, pop := c.popup(txs, 10, 10, 10, 10, 20, 20, 0, 0, 0xff00ff00)
+	if s := g.scene(); len(s) != 2 || s[1].Dst.Min.X != 10 || s[1].Dst.Min.Y != 20 {
+		t.Fatalf("scene %s, want the popup at 10,20", describe(s))
+	}
+	c.take()
+	pos := c.NewID(xdg.PositionerInterface)
+	c.send(c.wm, xdg.WmBaseRequestCreatePositioner, testclient.NewObj{ID: pos, Iface: xdg.PositionerInterface})
+	c.send(pos, xdg.PositionerRequestSetSize, int32(20), int32(20))
+	c.send(pos, xdg.PositionerRequestSetAnchorRect, int32(100), int32(50), int32(1), int32(1))
+	c.send(pos, xdg.PositionerRequestSetGravity, xdg.PositionerGravityBottomRight)
+	c.send(pop, xdg.PopupRequestReposition, pos, uint32(7))
+	c.roundtrip()
+	evs := c.take()
+	rp := named(evs, xdg.PopupInterface, "repositioned")
+	cfg := named(evs, xdg.PopupInterface, "configure")
+	if len(rp) != 1 || argU(rp[0], 0) != 7 || len(cfg) != 1 || cfg[0].Args[0].(int32) != 100 || cfg[0].Args[1].(int32) != 50 {
+		t.Fatalf("after reposition: repositioned %v configure %v, want token 7 and 100,50", rp, cfg)
+	}
+	c.send(xs, xdg.SurfaceRequestAckConfigure, c.configures[xs])
+	c.send(ps, wl.SurfaceRequestCommit)
+	c.roundtrip()
+	if s := g.scene(); len(s) != 2 || s[1].Dst.Min != (image.Point{100, 50}) {
+		t.Errorf("scene %s, want the popup at 100,50", describe(s))
+	}
+}
+
+// TestSceneChangeUnderAStillPointer: a toplevel mapping under the pointer
+// takes the focus from the one below (leave, then enter), without motion.
+func TestSceneChangeUnderAStillPointer(t *testing.T) {
+	g := newRig(t, 200, 100)
+	a := g.dial()
+	a.pointer(8)
+	ta, _, _ := a.toplevel(200, 100, 0xff0000ff)
+	g.input(func() { g.c.PointerMotionAbsolute(g.out, 100, 50, 0); g.c.PointerFrame() })
+	a.roundtrip()
+	if e := named(a.take(), wl.PointerInterface, "enter"); len(e) != 1 || argU(e[0], 1) != ta {
+		t.Fatalf("enter %v", e)
+	}
+	b := g.dial()
+	b.pointer(8)
+	tb, _, _ := b.toplevel(100, 50, 0xff00ff00) // centred: under the pointer
+	a.roundtrip()
+	if l := named(a.take(), wl.PointerInterface, "leave"); len(l) != 1 || argU(l[0], 1) != ta {
+		t.Errorf("first client: leave %v, want one for wl_surface@%d", l, ta)
+	}
+	evs := b.take()
+	if e := named(evs, wl.PointerInterface, "enter"); len(e) != 1 || argU(e[0], 1) != tb || argF(e[0], 2) != fixed(50) || argF(e[0], 3) != fixed(25) {
+		t.Errorf("second client: enter %v, want wl_surface@%d at 50,25", e, tb)
+	}
+	if m := named(evs, wl.PointerInterface, "motion"); len(m) != 0 {
+		t.Errorf("motion %v without the pointer moving", m)
 	}
 }
