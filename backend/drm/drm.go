@@ -64,6 +64,11 @@ type Faults struct {
 	Import func() error
 	// Allocate is consulted before allocating swapchain buffer i.
 	Allocate func(i int) error
+	// TestOnly is consulted before every TEST_ONLY check of a frame's
+	// plane configuration (client buffers on the primary or overlay
+	// planes, the cursor on the cursor plane); an error counts as the
+	// kernel refusing that configuration.
+	TestOnly func(PlaneUse) error
 }
 
 // Backend drives one connector of a KMS device.
@@ -80,6 +85,15 @@ type Backend struct {
 	primary   *kms.Plane
 	cursor    *kms.Plane
 	render    string // paired render node
+	ccaps     kms.ClientCaps
+
+	// the planes the frame loop assigns scene elements to (planes.go)
+	prim       hwPlane
+	overlays   []hwPlane // stacking order, lowest first
+	cur        hwPlane   // valid when cursor != nil
+	planeNotes []string
+	cursorNote string
+	curs       cursorChain
 
 	plan  *scanout.Plan
 	dplan *scanout.DevicePlan
@@ -189,7 +203,7 @@ func (b *Backend) take(info kms.DeviceInfo) error {
 	}
 	b.dev, b.render = dev, info.Render
 	b.detach = b.detach[:0]
-	if _, err := dev.EnableAtomic(); err != nil {
+	if b.ccaps, err = dev.EnableAtomic(); err != nil {
 		return fmt.Errorf("%s: %w", info.Card, err)
 	}
 	if !dev.IsMaster() {
@@ -259,6 +273,7 @@ func (b *Backend) take(info kms.DeviceInfo) error {
 			b.detach = append(b.detach, id)
 		}
 	}
+	var overlays []*kms.Plane
 	for _, id := range res.Planes {
 		p, err := dev.Plane(id)
 		if err != nil {
@@ -272,18 +287,38 @@ func (b *Backend) take(info kms.DeviceInfo) error {
 			b.primary = p
 		case p.Type == kms.PlaneCursor && b.cursor == nil:
 			b.cursor = p
+		case p.Type == kms.PlaneOverlay && (p.CRTCID == 0 || p.CRTCID == b.crtc):
+			overlays = append(overlays, p)
 		}
 	}
 	if b.primary == nil {
 		return fmt.Errorf("%s: CRTC %d has no primary plane", info.Card, b.crtc)
 	}
+	b.planeNotes = b.planeNotes[:0]
+	b.setupPlanes(overlays)
 	if err := b.save(); err != nil {
 		return err
 	}
 	d := dev.Driver()
-	b.devices = append(b.devices, fmt.Sprintf("driving %s (%s %d.%d.%d): connector %s, CRTC %d, mode %s (%.3f Hz), primary plane %d%s; DRM master",
-		info.Card, d.Name, d.Major, d.Minor, d.Patch, b.conn.Name, b.crtc, b.mode, float64(b.mode.RefreshMilliHz())/1000, b.primary.ID, cursorNote(b.cursor)))
+	b.devices = append(b.devices, fmt.Sprintf("driving %s (%s %d.%d.%d): connector %s, CRTC %d, mode %s (%.3f Hz), primary plane %d%s%s; DRM master",
+		info.Card, d.Name, d.Major, d.Minor, d.Patch, b.conn.Name, b.crtc, b.mode, float64(b.mode.RefreshMilliHz())/1000, b.primary.ID,
+		overlayNote(b.overlays), cursorNote(b.cursor)))
 	return nil
+}
+
+func overlayNote(ps []hwPlane) string {
+	if len(ps) == 0 {
+		return ", no overlay plane"
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = strconv.FormatUint(uint64(p.p.ID), 10)
+	}
+	s := "s"
+	if len(ps) == 1 {
+		s = ""
+	}
+	return fmt.Sprintf(", overlay plane%s %s", s, strings.Join(ids, " "))
 }
 
 func cursorNote(p *kms.Plane) string {
@@ -461,9 +496,7 @@ func (b *Backend) Report() backend.Report {
 		r.Notes = append(r.Notes, fmt.Sprintf("linux-dmabuf feedback: %s tranche for %s: %d format/modifier pairs", kind, t.TargetDevice, t.Formats.Len()))
 	}
 	r.Notes = append(r.Notes, b.fb.Notes...)
-	if b.cursor != nil {
-		r.Notes = append(r.Notes, fmt.Sprintf("cursor plane %d stays off: the protocol package does not expose cursor surfaces yet and the seat has no pointer", b.cursor.ID))
-	}
+	r.Notes = append(r.Notes, b.planeReport()...)
 	return r
 }
 
@@ -473,6 +506,7 @@ func (b *Backend) release() {
 		b.dev.Close()
 	}
 	b.dev, b.conn, b.primary, b.cursor, b.crtcIndex = nil, nil, nil, nil, -1
+	b.overlays = b.overlays[:0]
 }
 
 var _ backend.Backend = (*Backend)(nil)

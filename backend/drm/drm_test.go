@@ -2,9 +2,9 @@ package drm_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
+	"strings"
 	"testing"
 	"time"
 
@@ -270,5 +270,247 @@ func TestVirtioGPUComposesForeignBuffers(t *testing.T) {
 	}
 }
 
-var _ = errors.Is
-var _ = image.Rect
+// capture waits until cond holds (lock held), no frame is needed and
+// the last flip happened, then reads the display back.
+func (s *session) capture(t *testing.T, what string, cond func() bool) *kms.Capture {
+	t.Helper()
+	s.waitFor(t, what, func() bool { return cond() && !s.c.Outputs()[0].NeedsFrame() })
+	time.Sleep(100 * time.Millisecond) // the last flip event
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cp, err := s.b.CaptureWriteback(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
+func (s *session) stats() (compositor.Counters, drm.Stats) {
+	var ds drm.Stats
+	s.c.Do(func() { ds = s.b.Stats() })
+	return s.c.Stats().Snapshot(), ds
+}
+
+// hasCursor reports whether the output's scene shows a cursor (lock held).
+func (s *session) hasCursor() bool {
+	sc := s.c.Outputs()[0].Scene(nil)
+	return len(sc) > 0 && sc[len(sc)-1].Cursor
+}
+
+// pointerTo moves the pointer to p on the output.
+func (s *session) pointerTo(p image.Point) {
+	s.c.Do(func() {
+		s.c.PointerMotionAbsolute(s.c.Outputs()[0], float64(p.X), float64(p.Y), time.Duration(protocol.MonotonicNow()))
+	})
+}
+
+// checkRect asserts that every pixel of r in cp is want (0xRRGGBB).
+func checkRect(t *testing.T, cp *kms.Capture, what string, r image.Rectangle, want uint32) {
+	t.Helper()
+	bad, first := 0, ""
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if got := cp.At(x, y) & 0xffffff; got != want {
+				if bad == 0 {
+					first = fmt.Sprintf("(%d,%d) = %06x", x, y, got)
+				}
+				bad++
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s %v: %d pixels differ from %06x; first %s", what, r, bad, want, first)
+	}
+}
+
+// window is where the kiosk placement centres a w x h window.
+func window(cp *kms.Capture, w, h int) image.Rectangle {
+	return image.Rect((cp.Width-w)/2, (cp.Height-h)/2, (cp.Width-w)/2+w, (cp.Height-h)/2+h)
+}
+
+// checkWindow asserts the window shows colour col and the background
+// (black) is around it.
+func checkWindow(t *testing.T, cp *kms.Capture, win image.Rectangle, col uint32) {
+	t.Helper()
+	checkRect(t, cp, "window", win, col)
+	checkRect(t, cp, "background above the window", image.Rect(0, 0, cp.Width, win.Min.Y), 0)
+	checkRect(t, cp, "background left of the window", image.Rect(0, win.Min.Y, win.Min.X, win.Max.Y), 0)
+}
+
+// cursorAt asserts the plane client's cursor square is drawn with the
+// pointer at p, over a window of colour under.
+func cursorAt(t *testing.T, cp *kms.Capture, p image.Point, under uint32) {
+	t.Helper()
+	sq := image.Rect(2, 2, 14, 14).Add(p.Sub(image.Pt(drm.CursorHotX, drm.CursorHotY)))
+	checkRect(t, cp, "cursor square", sq, drm.CursorColor&0xffffff)
+	// the transparent rest of the 32x32 cursor image shows the window
+	checkRect(t, cp, "window under the cursor's transparent part", image.Rect(16, 16, 30, 30).Add(p.Sub(image.Pt(drm.CursorHotX, drm.CursorHotY))), under)
+}
+
+const (
+	smallW, smallH = 320, 240
+	smallFrames    = 6
+)
+
+// TestOverlayScansOutASmallClientBuffer: a client dma-buf smaller than
+// the output, centred by the kiosk placement, goes to an overlay plane;
+// the background under it is composited once (a clear: no client pixels
+// copied), and the client's commits copy nothing.
+func TestOverlayScansOutASmallClientBuffer(t *testing.T) {
+	testenv.RequireHeap(t, "system")
+	s := open(t, "vkms", drm.Options{})
+	pc := &drm.PlaneClient{Width: smallW, Height: smallH, Frames: smallFrames, DMABuf: heapClient(t, "system")}
+	pc.Start(t, s.sock)
+	cp := s.capture(t, "the plane client's frames", func() bool {
+		tl := s.c.Toplevel()
+		return pc.Drawn.Load() == smallFrames && tl != nil && tl.Commits() >= smallFrames+1
+	})
+	checkWindow(t, cp, window(cp, smallW, smallH), drm.FrameColor(smallFrames-1))
+	st, ds := s.stats()
+	t.Logf("counters: %v; drm: %+v", st, ds)
+	if st.BytesCopied != 0 || ds.OverlayFrames < smallFrames-1 || st.DirectScanout < smallFrames-1 || st.Composited > 3 {
+		t.Errorf("want the window on an overlay for >= %d frames, 0 bytes copied, at most 3 composited frames (modeset, background)", smallFrames-1)
+	}
+}
+
+// TestCursorPlaneShowsAndMovesTheClientCursor: the cursor a client sets
+// appears at the pointer on vkms's cursor plane (over the window on its
+// overlay), and moving it copies nothing and renders nothing.
+func TestCursorPlaneShowsAndMovesTheClientCursor(t *testing.T) {
+	testenv.RequireHeap(t, "system")
+	s := open(t, "vkms", drm.Options{})
+	s.c.Do(func() { s.c.SetInputCapabilities(protocol.SeatPointer) })
+	pc := &drm.PlaneClient{Width: smallW, Height: smallH, Frames: 2, DMABuf: heapClient(t, "system"), Cursor: true}
+	pc.Start(t, s.sock)
+	s.waitFor(t, "the window", func() bool { return pc.Drawn.Load() == 2 && !s.c.Outputs()[0].NeedsFrame() })
+	var win image.Rectangle
+	s.c.Do(func() {
+		b := s.c.Outputs()[0].Bounds()
+		win = image.Rect((b.Dx()-smallW)/2, (b.Dy()-smallH)/2, (b.Dx()-smallW)/2+smallW, (b.Dy()-smallH)/2+smallH)
+	})
+	p1 := win.Min.Add(image.Pt(40, 30))
+	s.pointerTo(p1)
+	cp := s.capture(t, "the cursor", s.hasCursor)
+	checkWindow(t, cp, image.Rect(win.Min.X, win.Min.Y, win.Max.X, p1.Y-2), drm.FrameColor(1))
+	cursorAt(t, cp, p1, drm.FrameColor(1))
+	st1, ds1 := s.stats()
+	t.Logf("after the cursor appeared: %v; drm: %+v", st1, ds1)
+	if ds1.CursorPlaneFrames == 0 || ds1.CursorCopies != 1 || ds1.OverlayFrames == 0 {
+		t.Errorf("want the cursor on the cursor plane (copied once) over the window on an overlay")
+	}
+	for i, d := range []image.Point{{60, 25}, {-30, 50}, {5, -20}} {
+		p := p1.Add(d)
+		s.pointerTo(p)
+		cp = s.capture(t, fmt.Sprintf("move %d", i), func() bool { x, y := 0.0, 0.0; _, x, y = s.c.Pointer(); return image.Pt(int(x), int(y)) == p })
+		cursorAt(t, cp, p, drm.FrameColor(1))
+	}
+	checkRect(t, cp, "window where the cursor was first", image.Rect(2, 2, 14, 14).Add(p1.Sub(image.Pt(drm.CursorHotX, drm.CursorHotY))), drm.FrameColor(1))
+	st2, ds2 := s.stats()
+	t.Logf("after 3 moves: %v; drm: %+v", st2, ds2)
+	if st2.BytesCopied != st1.BytesCopied || ds2.CursorCopies != 1 || st2.Composited != st1.Composited {
+		t.Errorf("moving the cursor copied %d bytes, %d cursor images, composited %d frames; want none",
+			st2.BytesCopied-st1.BytesCopied, ds2.CursorCopies-1, st2.Composited-st1.Composited)
+	}
+	if ds2.CursorPlaneFrames < ds1.CursorPlaneFrames+3 {
+		t.Errorf("cursor plane frames %d -> %d: want one per move", ds1.CursorPlaneFrames, ds2.CursorPlaneFrames)
+	}
+}
+
+// TestPlaneRefusalsAreComposited: a TEST_ONLY refusal of the overlay or
+// of the cursor plane composites what was refused, and the frame still
+// reaches the display.
+func TestPlaneRefusalsAreComposited(t *testing.T) {
+	testenv.RequireHeap(t, "system")
+	cases := []struct {
+		name   string
+		refuse func(drm.PlaneUse) bool
+		check  func(t *testing.T, st compositor.Counters, ds drm.Stats)
+	}{
+		{"overlay refused", func(u drm.PlaneUse) bool { return u.Overlays > 0 }, func(t *testing.T, st compositor.Counters, ds drm.Stats) {
+			if ds.OverlayFrames != 0 || ds.TestRefusals == 0 || ds.RefusedBuffers == 0 || st.BytesCopied == 0 || ds.CursorPlaneFrames == 0 {
+				t.Errorf("want the window composited (refusals counted) and the cursor on its plane")
+			}
+		}},
+		{"cursor plane refused", func(u drm.PlaneUse) bool { return u.Cursor }, func(t *testing.T, st compositor.Counters, ds drm.Stats) {
+			if ds.CursorPlaneFrames != 0 || ds.TestRefusals == 0 || ds.RefusedBuffers == 0 {
+				t.Errorf("want the cursor composited (refusals counted)")
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			faults := drm.Faults{TestOnly: func(u drm.PlaneUse) error {
+				if tc.refuse(u) {
+					return fmt.Errorf("injected: %w", unix.EINVAL)
+				}
+				return nil
+			}}
+			s := open(t, "vkms", drm.Options{Faults: &faults})
+			s.c.Do(func() { s.c.SetInputCapabilities(protocol.SeatPointer) })
+			pc := &drm.PlaneClient{Width: smallW, Height: smallH, Frames: 4, DMABuf: heapClient(t, "system"), Cursor: true}
+			pc.Start(t, s.sock)
+			s.waitFor(t, "the window", func() bool { return pc.Drawn.Load() == 4 && !s.c.Outputs()[0].NeedsFrame() })
+			cp := s.capture(t, "the window", func() bool { return true })
+			win := window(cp, smallW, smallH)
+			checkWindow(t, cp, win, drm.FrameColor(3))
+			p := win.Min.Add(image.Pt(100, 60))
+			s.pointerTo(p)
+			cp = s.capture(t, "the cursor", s.hasCursor)
+			cursorAt(t, cp, p, drm.FrameColor(3))
+			p = p.Add(image.Pt(-50, 40))
+			s.pointerTo(p)
+			cp = s.capture(t, "the moved cursor", func() bool { _, x, y := s.c.Pointer(); return image.Pt(int(x), int(y)) == p })
+			cursorAt(t, cp, p, drm.FrameColor(3))
+			st, ds := s.stats()
+			t.Logf("counters: %v; drm: %+v", st, ds)
+			if ds.FailedCommits != 0 {
+				t.Errorf("%d failed commits: a refused configuration was committed", ds.FailedCommits)
+			}
+			tc.check(t, st, ds)
+		})
+	}
+}
+
+// TestVirtioGPUCursor: virtio-gpu's cursor plane is visible only with
+// CURSOR_PLANE_HOTSPOT; either it shows the cursor (hotspot set) or the
+// cursor is composited. Every frame is presented either way.
+func TestVirtioGPUCursor(t *testing.T) {
+	if !testenv.VMHasGPU() && testenv.InVM() {
+		t.Skip("the VM runs without --gpu")
+	}
+	s := open(t, "virtio_gpu", drm.Options{})
+	s.c.Do(func() { s.c.SetInputCapabilities(protocol.SeatPointer) })
+	pc := &drm.PlaneClient{Width: smallW, Height: smallH, Frames: 2, Cursor: true}
+	pc.Start(t, s.sock)
+	s.waitFor(t, "the window", func() bool { return pc.Drawn.Load() == 2 && !s.c.Outputs()[0].NeedsFrame() })
+	var win image.Rectangle
+	s.c.Do(func() {
+		b := s.c.Outputs()[0].Bounds()
+		win = image.Rect((b.Dx()-smallW)/2, (b.Dy()-smallH)/2, (b.Dx()-smallW)/2+smallW, (b.Dy()-smallH)/2+smallH)
+	})
+	p := win.Min.Add(image.Pt(40, 30))
+	s.pointerTo(p)
+	s.waitFor(t, "the cursor", func() bool { return s.hasCursor() && !s.c.Outputs()[0].NeedsFrame() })
+	st0, _ := s.stats()
+	for i := range 5 {
+		p = p.Add(image.Pt(7, 3))
+		s.pointerTo(p)
+		s.waitFor(t, fmt.Sprintf("move %d", i), func() bool {
+			_, x, y := s.c.Pointer()
+			return image.Pt(int(x), int(y)) == p && !s.c.Outputs()[0].NeedsFrame()
+		})
+	}
+	st, ds := s.stats()
+	t.Logf("counters: %v; drm: %+v", st, ds)
+	for _, l := range s.b.Report().Notes {
+		if strings.Contains(l, "cursor") {
+			t.Log(l)
+		}
+	}
+	if ds.FailedCommits != 0 || st.Frames < st0.Frames+5 {
+		t.Errorf("want every move presented without failed commits")
+	}
+	if ds.CursorPlaneFrames == 0 && st.Composited < st0.Composited+5 {
+		t.Errorf("the cursor is neither on the cursor plane nor composited at every move")
+	}
+}

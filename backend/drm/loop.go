@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,27 +21,30 @@ const (
 	udVblank = 2
 )
 
-// shownFB is what a plane shows (or will show after the pending flip).
-type shownFB struct {
-	valid  bool
-	sb     *scanBuf         // composited: the swapchain buffer
-	client *protocol.Buffer // direct: the client buffer (locked)
-	fb     uint32
-}
-
 // directFB is a client dma-buf imported for direct scanout, or the record
-// that KMS refused it.
+// that KMS refused it (for every plane, or for the planes in refusedOn).
 type directFB struct {
-	fb      uint32
-	handles [4]uint32
-	n       int
-	refused error
+	fb        uint32
+	handles   [4]uint32
+	n         int
+	refused   error  // import failed: no plane can show it
+	refusedOn uint32 // plane slots that refused it (bit: hwPlane.slot)
+	checked   uint32 // plane slots whose format list was checked
 }
 
 type loopState struct {
 	req          *kms.AtomicRequest
-	shown        shownFB
-	pending      shownFB
+	shown        frameState // on screen
+	pending      frameState // committed, waiting for its page-flip event
+	next         frameState // being decided
+	assign       assignment
+	scene        []compositor.Element
+	above        []image.Rectangle
+	offload      []*protocol.Surface
+	testRefusals uint64 // TEST_ONLY checks refused
+	overlayFrms  uint64 // frames shown with at least one overlay plane in use
+	cursorFrms   uint64 // frames shown with the cursor on the cursor plane
+	primaryFrms  uint64 // frames shown with a client buffer on the primary plane
 	vblankQueued bool
 	retryAt      time.Time
 	period       time.Duration
@@ -71,6 +75,9 @@ func (b *Backend) Attach(c *compositor.Compositor) error {
 	l.events = make(chan kms.Event, 16)
 	l.captures = make(chan chan captureResult)
 	l.direct = map[*protocol.Buffer]*directFB{}
+	l.scene = make([]compositor.Element, 0, maxScene+1)
+	l.above = make([]image.Rectangle, 0, maxScene+1)
+	l.offload = make([]*protocol.Surface, 0, compositor.MaxOffload)
 	l.onEvent = func(ev kms.Event) { l.events <- ev }
 	if mhz := b.mode.RefreshMilliHz(); mhz > 0 {
 		l.period = time.Duration(1e12 / mhz)
@@ -79,6 +86,7 @@ func (b *Backend) Attach(c *compositor.Compositor) error {
 	if err := b.allocChain(w, h); err != nil {
 		return err
 	}
+	b.allocCursor()
 	var err error
 	c.Do(func() {
 		b.out = c.AddOutput(compositor.OutputConfig{Name: b.conn.Name, Description: b.dev.Driver().Name + " " + b.conn.Name,
@@ -107,25 +115,26 @@ func (b *Backend) kick() {
 	}
 }
 
-// modeset renders a first frame into buffer 0 and commits the mode with
-// it, checked with TEST_ONLY first. Called with the lock held.
+// modeset renders a first frame into buffer 0, composited whole, and
+// commits the mode with it (overlay and cursor planes off), checked with
+// TEST_ONLY first. Called with the lock held.
 func (b *Backend) modeset() error {
 	sb := b.chain.bufs[0]
+	b.out.Offload()
 	b.out.DamageAll()
 	if _, err := b.out.Render(b.r, &sb.target, 0); err != nil {
 		return fmt.Errorf("drm: first frame: %w", err)
 	}
 	req := b.loop.req
 	full := kms.Rect{W: uint32(b.chain.w), H: uint32(b.chain.h)}
+	st := frameState{valid: true, sb: sb, primary: planeUse{fb: sb.fb, src: full, dst: full}}
 	build := func() {
 		// the mode blob is destroyed after each commit: build it anew
 		req.Reset()
-		req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, sb.fb, full, full)
+		req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc))
+		b.setPlanes(req, b.crtc, &st, nil)
 		for _, id := range b.detach { // a clone (writeback) left on our CRTC fails the check
 			req.Set(id, "CRTC_ID", 0)
-		}
-		if b.cursor != nil {
-			req.DisablePlane(b.cursor.ID)
 		}
 	}
 	build()
@@ -142,9 +151,15 @@ func (b *Backend) modeset() error {
 		}
 	}
 	sb.age = 1
-	b.loop.shown = shownFB{valid: true, sb: sb, fb: sb.fb}
-	b.loop.pending = shownFB{}
-	b.out.Presented(protocol.Presentation{Time: protocol.MonotonicNow(), Refresh: b.loop.period}, false)
+	l := &b.loop
+	if l.shown.valid {
+		l.shown.unlock()
+	}
+	if l.pending.valid {
+		l.pending.unlock()
+	}
+	l.shown, l.pending = st, frameState{}
+	b.out.Presented(protocol.Presentation{Time: protocol.MonotonicNow(), Refresh: l.period}, false)
 	return nil
 }
 
@@ -233,11 +248,12 @@ func (b *Backend) event(ev kms.Event) {
 			return
 		}
 		prev := l.shown
-		l.shown, l.pending = l.pending, shownFB{}
-		if prev.client != nil && prev.client != l.shown.client {
-			prev.client.Unlock()
+		l.shown, l.pending = l.pending, frameState{}
+		if prev.valid {
+			prev.unlock()
 		}
-		b.out.Presented(p, l.shown.client != nil)
+		b.count(&l.shown)
+		b.out.Presented(p, l.shown.direct())
 	case udVblank:
 		l.vblankQueued = false
 		b.out.Presented(p, false)
@@ -251,14 +267,58 @@ func (b *Backend) event(ev kms.Event) {
 }
 
 // frame produces the next frame if one is needed and no flip is pending
-// (lock held). It allocates nothing in steady state.
+// (lock held): it assigns the scene to planes (decide), renders the
+// composited part if it is damaged, and commits the planes that changed
+// with a page-flip event. When nothing on screen changes, the frame
+// callbacks complete at the next vblank. It allocates nothing in steady
+// state.
 func (b *Backend) frame() {
 	l := &b.loop
 	if l.pending.valid || l.vblankQueued || !b.out.NeedsFrame() {
 		return
 	}
-	if !b.out.Damaged() {
-		// only frame callbacks wait: complete them at the next vblank
+	sb := b.pick()
+	b.decide(sb)
+	n := &l.next
+	drawn := false
+	if n.sb != nil {
+		if l.shown.sb == nil {
+			// the primary showed a client buffer: the swapchain buffer
+			// needs the whole scene
+			b.out.DamageAll()
+		}
+		if b.out.Damaged() {
+			res, err := b.out.Render(b.r, &sb.target, sb.age)
+			if err != nil {
+				b.log("drm: render: %v", err)
+				sb.age = 0
+				l.retryAt = time.Now().Add(l.period)
+				return
+			}
+			drawn = res.Drawn
+		}
+		if drawn {
+			for _, x := range b.chain.bufs {
+				if x.age > 0 {
+					x.age++
+				}
+			}
+			sb.age = 1
+		} else {
+			n.sb, n.primary = l.shown.sb, l.shown.primary
+		}
+	} else if b.out.Damaged() {
+		// nothing is composited: the damage goes into the history so
+		// the swapchain buffers' ages stay right
+		b.out.Skip()
+		for _, x := range b.chain.bufs {
+			if x.age > 0 {
+				x.age++
+			}
+		}
+	}
+	if l.shown.same(n) {
+		// nothing on screen changes: only frame callbacks wait
 		if _, err := b.dev.QueueVblank(b.crtc, 1, true, udVblank); err != nil {
 			b.out.Presented(protocol.Presentation{Time: protocol.MonotonicNow(), Refresh: l.period}, false)
 			return
@@ -266,12 +326,54 @@ func (b *Backend) frame() {
 		l.vblankQueued = true
 		return
 	}
-	if cand := b.out.ScanoutCandidate(); cand != nil && cand.Kind() == protocol.DMABUFBuffer {
-		if b.direct(cand) {
-			return
+	if err := b.flip(n); err != nil {
+		// the previous frame stays on screen; redraw everything next time
+		l.failed++
+		b.log("drm: page flip (primary fb %d): %v (retrying next frame)", n.primary.fb, err)
+		if drawn {
+			sb.age = 0
+		}
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ERANGE) || errors.Is(err, unix.ENOSPC) {
+			// TEST_ONLY passed but the commit did not: do not offer these
+			// buffers to these planes again
+			b.refuseState(n, err)
+		}
+		b.out.DamageAll()
+		l.retryAt = time.Now().Add(l.period)
+		return
+	}
+	n.lock()
+	l.retryAt = time.Time{}
+	l.pending = *n
+}
+
+// refuseState remembers every client buffer of s as refused by its plane.
+func (b *Backend) refuseState(s *frameState, err error) {
+	if s.primary.client != nil {
+		b.refuse(b.directEntry(s.primary.client), &b.prim, err)
+	}
+	for k := range b.overlays {
+		if c := s.ovl[k].client; c != nil {
+			b.refuse(b.directEntry(c), &b.overlays[k], err)
 		}
 	}
-	b.composite()
+}
+
+// count updates the plane counters for a frame that reached the screen.
+func (b *Backend) count(s *frameState) {
+	l := &b.loop
+	if s.primary.client != nil {
+		l.primaryFrms++
+	}
+	for i := range s.ovl {
+		if s.ovl[i].on() {
+			l.overlayFrms++
+			break
+		}
+	}
+	if s.cur.on() {
+		l.cursorFrms++
+	}
 }
 
 // pick returns the swapchain buffer to draw into: not shown, not pending,
@@ -296,40 +398,9 @@ func (b *Backend) pick() *scanBuf {
 	return best
 }
 
-func (b *Backend) composite() {
-	l := &b.loop
-	sb := b.pick()
-	res, err := b.out.Render(b.r, &sb.target, sb.age)
-	if err != nil {
-		b.log("drm: render: %v", err)
-		sb.age = 0
-		l.retryAt = time.Now().Add(l.period)
-		return
-	}
-	if !res.Drawn {
-		return
-	}
-	for _, x := range b.chain.bufs {
-		if x.age > 0 {
-			x.age++
-		}
-	}
-	sb.age = 1
-	if err := b.flip(sb.fb); err != nil {
-		// the previous frame stays on screen; redraw everything next time
-		l.failed++
-		b.log("drm: page flip to fb %d: %v (retrying next frame)", sb.fb, err)
-		sb.age = 0
-		b.out.DamageAll()
-		l.retryAt = time.Now().Add(l.period)
-		return
-	}
-	l.retryAt = time.Time{}
-	l.pending = shownFB{valid: true, sb: sb, fb: sb.fb}
-}
-
-// flip commits fb on the primary plane with a page-flip event.
-func (b *Backend) flip(fb uint32) error {
+// flip commits s (the planes that changed since what is shown) with a
+// page-flip event.
+func (b *Backend) flip(s *frameState) error {
 	l := &b.loop
 	l.commits++
 	if b.opts.Faults != nil && b.opts.Faults.Commit != nil {
@@ -337,89 +408,54 @@ func (b *Backend) flip(fb uint32) error {
 			return err
 		}
 	}
-	full := kms.Rect{W: uint32(b.chain.w), H: uint32(b.chain.h)}
 	l.req.Reset()
-	l.req.SetPlane(b.primary.ID, b.crtc, fb, full, full)
+	b.setPlanes(l.req, b.crtc, s, &l.shown)
 	return l.req.Commit(kms.AtomicNonblock|kms.AtomicPageFlipEvent, udFlip)
 }
 
-// direct tries to scan the client buffer out; false means composite.
-func (b *Backend) direct(cand *protocol.Buffer) bool {
-	l := &b.loop
-	d := l.direct[cand]
+// directEntry returns the record of buf, created on first sight.
+func (b *Backend) directEntry(buf *protocol.Buffer) *directFB {
+	d := b.loop.direct[buf]
 	if d == nil {
-		d = b.importDirect(cand)
-		l.direct[cand] = d
-		if d.refused != nil {
-			l.refusedBufs++
-			b.log("drm: direct scanout of a %dx%d %v client buffer refused: %v (compositing it)", cand.DMABUF().Width, cand.DMABUF().Height, cand.DMABUF().Format, d.refused)
-		}
+		d = &directFB{}
+		b.loop.direct[buf] = d
 	}
-	if d.refused != nil {
-		return false
-	}
-	full := kms.Rect{W: uint32(b.chain.w), H: uint32(b.chain.h)}
-	l.req.Reset()
-	l.req.SetPlane(b.primary.ID, b.crtc, d.fb, full, full)
-	if err := l.req.Commit(kms.AtomicTestOnly, 0); err != nil {
-		d.refused = err
-		l.refusedBufs++
-		b.log("drm: direct scanout TEST_ONLY refused fb %d: %v (compositing it)", d.fb, err)
-		return false
-	}
-	if err := b.flip(d.fb); err != nil {
-		l.failed++
-		b.log("drm: direct scanout commit of fb %d: %v (compositing this frame)", d.fb, err)
-		return false
-	}
-	cand.Lock()
-	b.out.Skip()
-	for _, x := range b.chain.bufs {
-		if x.age > 0 {
-			x.age++
-		}
-	}
-	l.retryAt = time.Time{}
-	l.pending = shownFB{valid: true, client: cand, fb: d.fb}
-	return true
+	return d
 }
 
 // importDirect PRIME-imports a client dma-buf and makes a framebuffer of
-// it, after checking that the plan lists its format for the primary plane.
-func (b *Backend) importDirect(cand *protocol.Buffer) *directFB {
-	d := &directFB{}
-	a := cand.DMABUF()
-	pp := b.dplan.Primary()
-	if pp == nil || pp.Lookup(a.Format, a.Modifier) == nil {
-		d.refused = fmt.Errorf("the primary plane does not list %v/%v", a.Format, a.Modifier)
-		return d
-	}
+// it; on failure d.refused says why and no plane is offered it again.
+func (b *Backend) importDirect(buf *protocol.Buffer, d *directFB) bool {
+	a := buf.DMABUF()
 	if b.opts.Faults != nil && b.opts.Faults.Import != nil {
 		if err := b.opts.Faults.Import(); err != nil {
 			d.refused = err
-			return d
+			b.refuse(d, nil, fmt.Errorf("import a %dx%d %v buffer: %w", a.Width, a.Height, a.Format, err))
+			return false
 		}
 	}
 	fb := kms.Framebuffer{Width: uint32(a.Width), Height: uint32(a.Height), Format: a.Format, Modifier: a.Modifier,
 		NoModifier: !b.caps.AddFB2Modifiers && a.Modifier == allocator.ModifierLinear}
+	fail := func(err error) bool {
+		d.refused = err
+		b.releaseDirect(d)
+		b.refuse(d, nil, fmt.Errorf("import a %dx%d %v buffer: %w", a.Width, a.Height, a.Format, err))
+		return false
+	}
 	for i, p := range a.Planes {
 		h, err := b.dev.PrimeFDToHandle(p.FD)
 		if err != nil {
-			d.refused = err
-			b.releaseDirect(d)
-			return d
+			return fail(err)
 		}
 		d.handles[i], d.n = h, i+1
 		fb.Planes = append(fb.Planes, kms.FBPlane{Handle: h, Pitch: p.Stride, Offset: p.Offset})
 	}
 	id, err := b.dev.AddFB2(fb)
 	if err != nil {
-		d.refused = err
-		b.releaseDirect(d)
-		return d
+		return fail(err)
 	}
 	d.fb = id
-	return d
+	return true
 }
 
 func (b *Backend) releaseDirect(d *directFB) {
@@ -438,7 +474,7 @@ func (b *Backend) releaseDirect(d *directFB) {
 func (b *Backend) forgetDirect(all bool) {
 	l := &b.loop
 	for buf, d := range l.direct {
-		if !all && (!buf.Destroyed() || buf == l.shown.client || buf == l.pending.client) {
+		if !all && (!buf.Destroyed() || l.shown.holds(buf) || l.pending.holds(buf)) {
 			continue
 		}
 		b.releaseDirect(d)
@@ -449,15 +485,26 @@ func (b *Backend) forgetDirect(all bool) {
 // Stats are the backend's own counters.
 type Stats struct {
 	FailedCommits   uint64 // page flips the kernel refused (retried next frame)
-	RefusedBuffers  uint64 // client buffers KMS refused for direct scanout
+	RefusedBuffers  uint64 // (client buffer, plane) pairs KMS refused, import failures included
+	TestRefusals    uint64 // TEST_ONLY checks of a plane configuration that were refused
 	SwapchainBuffer int    // buffers in the swapchain
 	Hotplugs        uint64 // hotplug events for this device
 	Remodesets      uint64 // modesets done after a hotplug
+
+	PrimaryDirectFrames uint64 // frames shown with a client buffer on the primary plane
+	OverlayFrames       uint64 // frames shown with at least one client buffer on an overlay plane
+	CursorPlaneFrames   uint64 // frames shown with the cursor on the cursor plane
+	CursorCopies        uint64 // cursor images copied into cursor buffers
+	CursorBytes         uint64 // bytes those copies wrote (also counted in the compositor's BytesCopied)
 }
 
 // Stats returns the counters (call with the compositor's lock held).
 func (b *Backend) Stats() Stats {
-	return Stats{FailedCommits: b.loop.failed, RefusedBuffers: b.loop.refusedBufs, SwapchainBuffer: len(b.chain.bufs), Hotplugs: b.loop.hotplugs, Remodesets: b.loop.modesets}
+	l := &b.loop
+	return Stats{FailedCommits: l.failed, RefusedBuffers: l.refusedBufs, TestRefusals: l.testRefusals,
+		SwapchainBuffer: len(b.chain.bufs), Hotplugs: l.hotplugs, Remodesets: l.modesets,
+		PrimaryDirectFrames: l.primaryFrms, OverlayFrames: l.overlayFrms, CursorPlaneFrames: l.cursorFrms,
+		CursorCopies: b.curs.copies, CursorBytes: b.curs.bytesWritten}
 }
 
 // captureResult is a writeback readback.
@@ -466,7 +513,7 @@ type captureResult struct {
 	err error
 }
 
-// CaptureWriteback reads back what the primary plane shows through the
+// CaptureWriteback reads back what the planes show through the
 // device's writeback connector (vkms with enable_writeback=1). The frame
 // loop pauses; the CRTC is routed to the writeback connector alone for
 // the capture and then modeset back. For tests.
@@ -495,14 +542,13 @@ func (b *Backend) captureLocked() captureResult {
 		return captureResult{err: err}
 	}
 	defer wb.Close()
-	fb := b.loop.shown.fb
-	full := kms.Rect{W: uint32(b.chain.w), H: uint32(b.chain.h)}
-	c, err := wb.Capture(func(r *kms.AtomicRequest) { r.SetPlane(b.primary.ID, wb.CRTC, fb, full, full) }, 2*time.Second)
+	shown := &b.loop.shown
+	c, err := wb.Capture(func(r *kms.AtomicRequest) { b.setPlanes(r, wb.CRTC, shown, nil) }, 2*time.Second)
 	// route the CRTC back to the display
 	req := b.loop.req
 	req.Reset()
-	req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, fb, full, full).
-		Set(wb.Connector.ID, "CRTC_ID", 0)
+	req.SetMode(b.crtc, &b.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).Set(wb.Connector.ID, "CRTC_ID", 0)
+	b.setPlanes(req, b.crtc, shown, nil)
 	if rerr := req.Commit(kms.AtomicAllowModeset, 0); rerr != nil && err == nil {
 		err = fmt.Errorf("drm: restore %s after writeback: %w", b.conn.Name, rerr)
 	}

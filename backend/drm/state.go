@@ -77,13 +77,13 @@ func (b *Backend) Close() error {
 	// destroyed it (the leak check in TestMain caught exactly that).
 	release := func() {
 		l := &b.loop
-		if l.shown.client != nil {
-			l.shown.client.Unlock()
+		if l.shown.valid {
+			l.shown.unlock()
 		}
-		if l.pending.client != nil && l.pending.client != l.shown.client {
-			l.pending.client.Unlock()
+		if l.pending.valid {
+			l.pending.unlock()
 		}
-		l.shown.client, l.pending.client = nil, nil
+		l.shown, l.pending, l.next = frameState{}, frameState{}, frameState{}
 	}
 	if b.c != nil {
 		b.c.Do(release)
@@ -92,6 +92,7 @@ func (b *Backend) Close() error {
 	}
 	b.forgetDirect(true)
 	b.chain.free(b)
+	b.freeCursor()
 	if b.r != nil {
 		if b.c != nil {
 			b.c.Do(func() { b.c.ForgetRenderer(b.r) })
