@@ -28,8 +28,11 @@
 // recently mapped toplevel is shown; it covers the output when its size
 // matches and is centred on the background otherwise (never scaled, so
 // pixels stay exact). Its subsurfaces are drawn at their positions, in
-// order. Earlier toplevels are hidden but still receive frame callbacks,
-// so they do not stall.
+// order, and its mapped popups above them (each relative to its parent,
+// kept on the output by the positioner's slide and flip adjustments).
+// Earlier toplevels are hidden but still receive frame callbacks, so they
+// do not stall. The cursor the focused client set is drawn last, at the
+// pointer.
 //
 // # Locking
 //
@@ -58,7 +61,11 @@
 // (kiosk rules: the pointer and touch focus is the surface under the
 // point by input region, the keyboard focus the shown toplevel or its
 // topmost grabbing popup) and sends the wl_pointer, wl_touch and
-// wl_keyboard events.
+// wl_keyboard events. A press outside the client of the grabbing popups
+// dismisses them. The contract these methods follow (for the evdev input
+// package and the DRM backend) is written out in docs/compositor.md; no
+// name differs from it. Additions: Output.Offloaded,
+// Compositor.Modifiers and Compositor.Popups.
 //
 // # Damage and buffer age
 //
