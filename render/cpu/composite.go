@@ -285,6 +285,7 @@ func (p *plan) runScaled(r image.Rectangle, sbuf, dbuf *scratch) {
 	var xa, xb [chunk]int32
 	var wx [chunk]uint16
 	var vcol [2 * chunk]uint64 // declared once: zeroing it per row cost more than the filter
+	var sp scalePlan           // SIMD builds: per-chunk shuffle plan (empty otherwise)
 	dst, src := p.dst, p.src
 	dbpp := p.dk.bpp()
 	sw, sh := int64(p.sr.Dx()), int64(p.sr.Dy())
@@ -315,15 +316,43 @@ func (p *plan) runScaled(r image.Rectangle, sbuf, dbuf *scratch) {
 				ca[k], cb[k] = uint16((xa[k]-c0)/4), uint16((xb[k]-c0)/4)
 			}
 		}
+		// SIMD: shuffles planned once per chunk (see scalePlan).
+		simdBil := simdOK && cached && n >= 8
+		simdNear := false
+		if simdBil {
+			sp.initBilinear(ca[:n], cb[:n], wx[:n])
+		} else if simdOK && !bil && n >= 8 {
+			x0 := int32(p.sr.Min.X) * 4
+			simdNear = sp.initNearest(xa[:n], x0, x0+int32(sw)*4)
+		}
+		// Src into an 8888 destination at full opacity: the samples are
+		// the result, so they are written straight into the row.
+		direct := p.op == Src && p.alpha == 0xff && p.dk.is8888()
 		out := sbuf[:n*4]
 		for y := r.Min.Y; y < r.Max.Y; y++ {
+			drow := dst.Pix[y*dst.Stride+(r.Min.X+off)*dbpp:]
+			if direct {
+				out = drow[:n*4]
+			}
 			_, vy := p.at(i0+off, y-p.dr.Min.Y)
 			if !bil {
 				sy := min(max((vy-1)>>16, 0), sh-1) + int64(p.sr.Min.Y)
 				row := src.Pix[int(sy)*src.Stride:]
-				for k := 0; k < n; k++ {
-					binary.LittleEndian.PutUint32(out[4*k:], binary.LittleEndian.Uint32(row[xa[k]:]))
+				if simdNear {
+					nearestSIMD(out, row, &sp, xa[:n], n)
+				} else {
+					for k := 0; k < n; k++ {
+						binary.LittleEndian.PutUint32(out[4*k:], binary.LittleEndian.Uint32(row[xa[k]:]))
+					}
 				}
+			} else if simdBil {
+				vy -= 0x8000
+				yy := vy >> 16
+				y0 := min(max(yy, 0), sh-1) + int64(p.sr.Min.Y)
+				y1 := min(max(yy+1, 0), sh-1) + int64(p.sr.Min.Y)
+				bilinearVSIMD(sp.vw[:], src.Pix[int(y0)*src.Stride+int(c0):], src.Pix[int(y1)*src.Stride+int(c0):],
+					int(c1-c0)/4+1, uint32(vy>>9&0x7f))
+				bilinearHSIMD(out, &sp, ca[:n], cb[:n], wx[:n], n)
 			} else {
 				vy -= 0x8000
 				yy := vy >> 16
@@ -353,7 +382,9 @@ func (p *plan) runScaled(r image.Rectangle, sbuf, dbuf *scratch) {
 				}
 			}
 			p.toWork(out, n)
-			p.combine(dst.Pix[y*dst.Stride+(r.Min.X+off)*dbpp:], out, n, sbuf, dbuf)
+			if !direct {
+				p.combine(drow, out, n, sbuf, dbuf)
+			}
 		}
 	}
 }

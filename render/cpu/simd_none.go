@@ -19,3 +19,12 @@ func nv12SIMD(dst, y, uv []byte, n int) int      { return 0 }
 
 // setSIMD is for tests: it reports whether SIMD kernels exist to switch.
 func setSIMD(on bool) (restore func()) { return func() {} }
+
+// scalePlan holds the SIMD scaling kernels' per-chunk plan; empty here.
+type scalePlan struct{ vw [0]uint32 }
+
+func (sp *scalePlan) initBilinear(ca, cb, wx []uint16)                    {}
+func (sp *scalePlan) initNearest(xa []int32, lo, hi int32) bool           { return false }
+func bilinearVSIMD(vw []uint32, top, bot []byte, m int, wy uint32)        {}
+func bilinearHSIMD(out []byte, sp *scalePlan, ca, cb, wx []uint16, n int) {}
+func nearestSIMD(out, row []byte, sp *scalePlan, xa []int32, n int)       {}
