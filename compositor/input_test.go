@@ -260,11 +260,16 @@ func TestCursorLeavesWithTheFocus(t *testing.T) {
 }
 
 // TestPointerMotionAllocatesNothing moves the pointer over a surface with
-// a composited cursor and renders, in steady state.
+// a composited cursor, clicks, scrolls, types and touches, and renders,
+// in steady state.
 func TestPointerMotionAllocatesNothing(t *testing.T) {
 	g := newRig(t, 100, 100)
 	c := g.dial()
 	p := c.pointer(8)
+	kb := c.NewID(wl.KeyboardInterface)
+	c.send(c.seat, wl.SeatRequestGetKeyboard, testclient.NewObj{ID: kb, Iface: wl.KeyboardInterface})
+	tch := c.NewID(wl.TouchInterface)
+	c.send(c.seat, wl.SeatRequestGetTouch, testclient.NewObj{ID: tch, Iface: wl.TouchInterface})
 	c.toplevel(100, 100, 0xff0000ff)
 	cur := c.surface()
 	c.attach(cur, c.buffer(8, 8, 0x80ffffff, true))
@@ -282,6 +287,16 @@ func TestPointerMotionAllocatesNothing(t *testing.T) {
 		tm += time.Millisecond
 		g.c.PointerMotion(step*3, step, tm)
 		g.c.PointerFrame()
+		g.c.PointerButton(btnLeft, step > 0, tm)
+		g.c.PointerFrame()
+		g.c.PointerAxis(true, 15, 1, tm)
+		g.c.PointerFrame()
+		g.c.KeyboardKey(keyLeftShift, step > 0, tm)
+		g.c.KeyboardKey(keyA, step > 0, tm)
+		g.c.TouchDown(1, g.out, 10, 10, tm)
+		g.c.TouchMotion(1, 12, 10, tm)
+		g.c.TouchUp(1, tm)
+		g.c.TouchFrame()
 		buf = g.out.Scene(buf[:0])
 		g.out.Render(g.r, g.target, 1)
 		g.out.Presented(protocol.Presentation{}, false)
@@ -291,7 +306,7 @@ func TestPointerMotionAllocatesNothing(t *testing.T) {
 		do()
 	}
 	if n := testing.AllocsPerRun(200, do); n != 0 {
-		t.Errorf("pointer motion + frame with a composited cursor: %v allocations, want 0", n)
+		t.Errorf("pointer, key and touch events + frame with a composited cursor: %v allocations, want 0", n)
 	}
 	if len(buf) != 2 || !buf[1].Cursor {
 		t.Errorf("scene %s, want the cursor on top", describe(buf))
