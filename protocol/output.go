@@ -3,8 +3,7 @@ package protocol
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/go-scanout/scanout/internal/monoclock"
 	"github.com/go-scanout/scanout/protocol/core"
 	"github.com/go-scanout/scanout/protocol/presentation"
 	"github.com/go-scanout/scanout/protocol/wl"
@@ -156,12 +155,9 @@ type Presentation struct {
 	Flags PresentFlags
 }
 
-// MonotonicNow returns CLOCK_MONOTONIC, the presentation clock.
-func MonotonicNow() time.Duration {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return time.Duration(ts.Nano())
-}
+// MonotonicNow returns CLOCK_MONOTONIC, the presentation clock, without a
+// system call (see internal/monoclock).
+func MonotonicNow() time.Duration { return monoclock.Now() }
 
 // FrameDone completes a frame of output o: every surface gets its
 // committed frame callbacks done with the time in milliseconds. In this

@@ -285,7 +285,7 @@ func (c *Conn) doWrite(fd uintptr) bool {
 		}
 	}
 	for {
-		n, err := unix.SendmsgN(int(fd), data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+		n, err := uapi.Sendmsg(int(fd), data, oob, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
 		if err == unix.EINTR {
 			continue
 		}
