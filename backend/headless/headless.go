@@ -51,6 +51,9 @@ type Backend struct {
 	outs    []*Output
 	closeMu sync.Mutex
 	closed  bool
+	start   time.Time // origin of the outputs' refresh grids
+	// startMono is start on CLOCK_MONOTONIC (presentation timestamps).
+	startMono time.Duration
 }
 
 // Output is one virtual output.
@@ -79,7 +82,7 @@ type waiter struct {
 
 // New adds the outputs to c. Call Run to start their frame clocks.
 func New(c *compositor.Compositor, opts *Options) (*Backend, error) {
-	b := &Backend{c: c}
+	b := &Backend{c: c, start: time.Now(), startMono: protocol.MonotonicNow()}
 	if opts != nil {
 		b.opts = *opts
 	}
@@ -186,30 +189,43 @@ func (b *Backend) Run(ctx context.Context) error {
 }
 
 func (o *Output) loop(ctx context.Context) {
-	var tick <-chan time.Time
-	if o.cfg.RefreshHz > 0 {
-		t := time.NewTicker(o.period)
-		defer t.Stop()
-		tick = t.C
-	}
+	// The clock ticks only while there is something to show: an idle
+	// output sleeps until the compositor kicks it, then presents on the
+	// next tick of its refresh grid (as a display presents at the next
+	// vblank), so an idle kiosk costs no wake-ups at all.
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
-		if tick != nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick:
-			}
-		} else {
+		o.b.c.Lock()
+		need := o.out.NeedsFrame()
+		o.b.c.Unlock()
+		if !need {
 			select {
 			case <-ctx.Done():
 				return
 			case <-o.wake:
+			}
+			continue
+		}
+		if o.cfg.RefreshHz > 0 {
+			timer.Reset(o.untilNextTick())
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
 			}
 		}
 		o.b.c.Lock()
 		o.frame()
 		o.b.c.Unlock()
 	}
+}
+
+// untilNextTick returns the time to the next tick of the output's refresh
+// grid (ticks at multiples of the period since the backend started).
+func (o *Output) untilNextTick() time.Duration {
+	now := time.Since(o.b.start)
+	return (now/o.period+1)*o.period - now
 }
 
 // Frame produces one frame now if the output needs one (for callers that
@@ -246,16 +262,24 @@ func (o *Output) frame() bool {
 	}
 	o.seq++
 	var when time.Duration
-	if o.b.opts.Deterministic {
+	msc := o.seq
+	switch {
+	case o.b.opts.Deterministic:
 		when = time.Duration(o.seq) * o.period
-	} else {
+	case o.cfg.RefreshHz > 0:
+		// presented at the tick that started this frame: a vblank
+		// timestamp on the grid, and the tick's number as the MSC
+		k := time.Since(o.b.start) / o.period
+		when = o.b.startMono + k*o.period
+		msc = uint64(k)
+	default:
 		when = protocol.MonotonicNow()
 	}
 	var refresh time.Duration
 	if o.cfg.RefreshHz > 0 {
 		refresh = o.period
 	}
-	out.Presented(protocol.Presentation{Time: when, Refresh: refresh, Seq: o.seq}, false)
+	out.Presented(protocol.Presentation{Time: when, Refresh: refresh, Seq: msc}, false)
 	if len(o.waiters) > 0 {
 		o.checkWaiters()
 	}
