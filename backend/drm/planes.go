@@ -499,11 +499,11 @@ type PlaneUse struct {
 func (b *Backend) planeReport() []string {
 	var out []string
 	if n := len(b.overlays); n > 0 {
-		order := "by zpos"
+		order := "stacked by zpos"
 		if b.overlays[0].p.Zpos == nil {
 			order = "no zpos property: stacked above the primary in plane order"
 		}
-		out = append(out, fmt.Sprintf("overlay planes: %d (%s%s): a client dma-buf drawn 1:1 with nothing composited above it goes on one when the plane lists its format and TEST_ONLY accepts it",
+		out = append(out, fmt.Sprintf("overlay planes: %d (%s; %s): a client dma-buf drawn 1:1 with nothing composited above it goes on one when the plane lists its format and TEST_ONLY accepts it",
 			n, overlayIDs(b.overlays), order))
 	} else {
 		out = append(out, "overlay planes: none on this CRTC; client buffers smaller than the output are composited")
@@ -520,8 +520,11 @@ func (b *Backend) planeReport() []string {
 
 func overlayIDs(ps []hwPlane) string {
 	s := ""
-	for _, p := range ps {
-		s += fmt.Sprintf("%d ", p.p.ID)
+	for i, p := range ps {
+		if i > 0 {
+			s += " "
+		}
+		s += fmt.Sprint(p.p.ID)
 	}
 	return s
 }

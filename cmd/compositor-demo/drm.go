@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/go-scanout/scanout/backend"
 	"github.com/go-scanout/scanout/backend/drm"
 	"github.com/go-scanout/scanout/compositor"
 	"github.com/go-scanout/scanout/protocol"
@@ -27,4 +29,16 @@ func openDRM(ctx context.Context, cfg *config, newCompositor func(*protocol.DMAB
 		return nil, err
 	}
 	return b, nil
+}
+
+// drmCounters is the exit line with the DRM backend's plane counters ("" for
+// other backends). Call it after the frame loop returned.
+func drmCounters(be backend.Backend) string {
+	db, ok := be.(*drm.Backend)
+	if !ok {
+		return ""
+	}
+	s := db.Stats() // the frame loop has returned: nothing else touches them
+	return fmt.Sprintf("planes: primary_direct=%d overlay=%d cursor_plane=%d cursor_copies=%d cursor_bytes=%d test_only_refusals=%d refused_pairs=%d failed_commits=%d",
+		s.PrimaryDirectFrames, s.OverlayFrames, s.CursorPlaneFrames, s.CursorCopies, s.CursorBytes, s.TestRefusals, s.RefusedBuffers, s.FailedCommits)
 }

@@ -401,6 +401,9 @@ wait:
 	}
 	st := c.Stats().Snapshot()
 	fmt.Fprintf(stdout, "counters: %v\n", st)
+	if l := drmCounters(be); l != "" {
+		fmt.Fprintln(stdout, l)
+	}
 	fmt.Fprintf(stdout, "cpu: %s\n", cpuLine(started, st.Frames))
 	if runErr != nil {
 		return runErr
