@@ -9,7 +9,7 @@ import (
 )
 
 // TestCallgrindDriver runs one 1080p operation CALLGRIND_N times when
-// CALLGRIND_OP is set (over, rgb565, copy, bilinear, nearest), for
+// CALLGRIND_OP is set (over, rgb565, copy, bilinear, nearest, rotate90), for
 // scripts/bench.d/40-render-cpu to count instructions per pixel under
 // valgrind --tool=callgrind (two runs with different N; the difference
 // divided by the extra pixels cancels set-up). Skipped otherwise.
@@ -35,10 +35,15 @@ func TestCallgrindDriver(t *testing.T) {
 		if op == "nearest" {
 			blit.Filter = Nearest
 		}
+	case "rotate90":
+		// A 1080x1920 portrait frame rotated into the 1080p destination.
+		src, dst = benchImage(allocator.XRGB8888, 1080, 1920), benchImage(allocator.XRGB8888, 1920, 1080)
+		blit.Transform = Rotate90
+		blit.Filter = Nearest
 	case "copy":
 		src, dst = benchImage(allocator.XRGB8888, 1920, 1080), benchImage(allocator.XRGB8888, 1920, 1080)
 	default:
-		t.Fatalf("CALLGRIND_OP=%q: want over, rgb565, copy, bilinear or nearest", op)
+		t.Fatalf("CALLGRIND_OP=%q: want over, rgb565, copy, bilinear, nearest or rotate90", op)
 	}
 	for i := 0; i < n; i++ {
 		if err := Composite(dst, src, blit, nil); err != nil {

@@ -2,7 +2,10 @@
 
 package cpu
 
-import "simd/archsimd"
+import (
+	"encoding/binary"
+	"simd/archsimd"
+)
 
 // AVX2 scaling and rotation kernels. Scaling works on the column chunks
 // of runScaled: the positions and weights of a chunk are turned once into
@@ -10,28 +13,30 @@ import "simd/archsimd"
 // row of the chunk reuses; there is no gather instruction in the loop.
 // Rotation transposes 8x8 tiles in registers.
 
-// scaleBlock is the plan for 8 destination pixels. Bilinear: two groups
-// of 4 pixels, each reading its left and right columns from a window of 4
-// consecutive cached columns starting at base[g] (VPERMD indices idx[2g]
-// for the left, idx[2g+1] for the right columns), and weights w[2g]
-// (pixels 0 and 2 of the group) and w[2g+1] (pixels 1 and 3) as
-// (left, right) int16 pairs for VPMADDWD. Nearest: one window of 8 source
-// pixels at base[0], permuted by idx[0]. fit is false when the block's
-// columns do not fit its windows (downscaling); such blocks run scalar.
-type scaleBlock struct {
-	idx  [4][8]uint32
-	w    [4][16]int16
-	base [2]int32
-	fit  bool
-}
-
-// scalePlan is one chunk's blocks and, for bilinear, the vertical pass of
-// the current row: column c of the chunk's span as four 16-bit channels
-// (b, g, r, a) = top*(128-wy) + bottom*wy, in vw[2c:2c+2]. It is padded so
-// a 4-column window starting at any cached column stays inside.
+// scalePlan is one column chunk's plan, built once and used by every
+// row of the chunk.
+//
+// Bilinear: each block of 8 destination pixels is two groups of 4; group
+// g reads its left and right columns from a window of 4 consecutive
+// columns of the vertical pass starting at vw index bbase[i][g] (-1: the
+// block's columns do not fit the windows, as when scaling down; such
+// blocks run scalar), with VPERMD indices bidx[i][2g] (left) and
+// bidx[i][2g+1] (right), and VPMADDWD weights bw[i][2g] (pixels 0 and 2
+// of the group) and bw[i][2g+1] (pixels 1 and 3) as (left, right) int16
+// pairs. vw is the vertical pass of the current row: column c of the
+// chunk's span as four 16-bit channels (b, g, r, a) = top*(128-wy) +
+// bottom*wy in vw[2c:2c+2], padded so a window at any column fits.
+//
+// Nearest: per block of 8 pixels the byte offset of its 8-pixel window in
+// the source row (-1: the block does not fit one window) and the VPERMD
+// indices into it.
 type scalePlan struct {
-	blk [chunk / 8]scaleBlock
-	vw  [2 * (2*chunk + 8)]uint32
+	bbase [chunk / 8][2]int32
+	bidx  [chunk / 8][4][8]uint32
+	bw    [chunk / 8][4][16]int16
+	vw    [2 * (2*chunk + 8)]uint32
+	nbase [chunk / 8]int32
+	nidx  [chunk / 8][8]uint32
 }
 
 // initBilinear plans the chunk whose destination pixel k reads cached
@@ -40,8 +45,7 @@ type scalePlan struct {
 func (sp *scalePlan) initBilinear(ca, cb, wx []uint16) {
 	n := len(ca)
 	for j := 0; j+8 <= n; j += 8 {
-		b := &sp.blk[j/8]
-		b.fit = true
+		i := j / 8
 		for g := 0; g < 2; g++ {
 			k0 := j + 4*g
 			lo, hi := ca[k0], cb[k0]
@@ -49,22 +53,22 @@ func (sp *scalePlan) initBilinear(ca, cb, wx []uint16) {
 				lo, hi = min(lo, ca[k], cb[k]), max(hi, ca[k], cb[k])
 			}
 			if hi-lo > 3 {
-				b.fit = false
+				sp.bbase[i] = [2]int32{-1, -1}
 				break
 			}
-			b.base[g] = 2 * int32(lo) // vw index
+			sp.bbase[i][g] = 2 * int32(lo) // vw index
 			for s := 0; s < 4; s++ {
 				k := k0 + s
 				// Pixel s sits in 128-bit lane s/2, 64-bit slot s%2.
 				d := s/2*4 + s%2*2
 				l, r := 2*uint32(ca[k]-lo), 2*uint32(cb[k]-lo)
-				b.idx[2*g][d], b.idx[2*g][d+1] = l, l+1
-				b.idx[2*g+1][d], b.idx[2*g+1][d+1] = r, r+1
+				sp.bidx[i][2*g][d], sp.bidx[i][2*g][d+1] = l, l+1
+				sp.bidx[i][2*g+1][d], sp.bidx[i][2*g+1][d+1] = r, r+1
 				// Weights scaled by 4 put the result (sum >> 14) in
 				// byte 2 of each 32-bit sum; pixel s feeds the
 				// interleave lo (s even) or hi (s odd), lane s/2.
 				w7 := int16(wx[k] >> 1)
-				wv := &b.w[2*g+s%2]
+				wv := &sp.bw[i][2*g+s%2]
 				for c := 0; c < 4; c++ {
 					wv[s/2*8+2*c] = 4 * (128 - w7)
 					wv[s/2*8+2*c+1] = 4 * w7
@@ -81,20 +85,19 @@ func (sp *scalePlan) initNearest(xa []int32, lo, hi int32) bool {
 	n := len(xa)
 	any := false
 	for j := 0; j+8 <= n; j += 8 {
-		b := &sp.blk[j/8]
 		mn, mx := xa[j], xa[j]
 		for _, v := range xa[j : j+8] {
 			mn, mx = min(mn, v), max(mx, v)
 		}
 		base := min(mn, hi-32)
-		b.fit = mx-mn < 32 && base >= lo
-		if !b.fit {
+		sp.nbase[j/8] = -1
+		if mx-mn >= 32 || base < lo {
 			continue
 		}
 		any = true
-		b.base[0] = base
+		sp.nbase[j/8] = base
 		for s := 0; s < 8; s++ {
-			b.idx[0][s] = uint32(xa[j+s]-base) / 4
+			sp.nidx[j/8][s] = uint32(xa[j+s]-base) / 4
 		}
 	}
 	return any
@@ -145,36 +148,40 @@ var (
 func bilinearHSIMD(out []byte, sp *scalePlan, ca, cb, wx []uint16, n int) {
 	out = out[:4*n]
 	vw := sp.vw[:]
-	blks := sp.blk[:n/8]
-	o := out
-	for i := range blks {
-		b := &blks[i]
-		if len(o) < 32 {
-			break
-		}
-		if !b.fit {
-			bilinearHScalar(o, vw, ca[8*i:8*i+8], cb[8*i:8*i+8], wx[8*i:8*i+8])
-			o = o[32:]
+	idx := sp.bidx[:n/8]
+	base := sp.bbase[:len(idx)]
+	w := sp.bw[:len(idx)]
+	// The vector loop calls nothing (a call would make the compiler keep
+	// the loop state in memory); blocks that do not fit wait for the
+	// scalar pass after it.
+	for i := range idx {
+		b0, b1 := int(base[i][0]), int(base[i][1])
+		if b0 < 0 || b0+8 > len(vw) || b1 < 0 || b1+8 > len(vw) || 32*i+32 > len(out) {
 			continue
 		}
-		v0 := archsimd.LoadUint32x8((*[8]uint32)(vw[b.base[0]:]))
-		v1 := archsimd.LoadUint32x8((*[8]uint32)(vw[b.base[1]:]))
-		l0 := v0.Permute(archsimd.LoadUint32x8(&b.idx[0])).AsInt16x16()
-		r0 := v0.Permute(archsimd.LoadUint32x8(&b.idx[1])).AsInt16x16()
-		l1 := v1.Permute(archsimd.LoadUint32x8(&b.idx[2])).AsInt16x16()
-		r1 := v1.Permute(archsimd.LoadUint32x8(&b.idx[3])).AsInt16x16()
-		s0 := l0.InterleaveLoGrouped(r0).DotProductPairs(archsimd.LoadInt16x16(&b.w[0])).AsInt8x32()
-		s1 := l0.InterleaveHiGrouped(r0).DotProductPairs(archsimd.LoadInt16x16(&b.w[1])).AsInt8x32()
-		s2 := l1.InterleaveLoGrouped(r1).DotProductPairs(archsimd.LoadInt16x16(&b.w[2])).AsInt8x32()
-		s3 := l1.InterleaveHiGrouped(r1).DotProductPairs(archsimd.LoadInt16x16(&b.w[3])).AsInt8x32()
+		v0 := archsimd.LoadUint32x8((*[8]uint32)(vw[b0 : b0+8]))
+		v1 := archsimd.LoadUint32x8((*[8]uint32)(vw[b1 : b1+8]))
+		x, wv := &idx[i], &w[i]
+		l0 := v0.Permute(archsimd.LoadUint32x8(&x[0])).AsInt16x16()
+		r0 := v0.Permute(archsimd.LoadUint32x8(&x[1])).AsInt16x16()
+		l1 := v1.Permute(archsimd.LoadUint32x8(&x[2])).AsInt16x16()
+		r1 := v1.Permute(archsimd.LoadUint32x8(&x[3])).AsInt16x16()
+		s0 := l0.InterleaveLoGrouped(r0).DotProductPairs(archsimd.LoadInt16x16(&wv[0])).AsInt8x32()
+		s1 := l0.InterleaveHiGrouped(r0).DotProductPairs(archsimd.LoadInt16x16(&wv[1])).AsInt8x32()
+		s2 := l1.InterleaveLoGrouped(r1).DotProductPairs(archsimd.LoadInt16x16(&wv[2])).AsInt8x32()
+		s3 := l1.InterleaveHiGrouped(r1).DotProductPairs(archsimd.LoadInt16x16(&wv[3])).AsInt8x32()
 		q := s0.PermuteOrZeroGrouped(archsimd.LoadInt8x32(&pick0)).
 			Or(s1.PermuteOrZeroGrouped(archsimd.LoadInt8x32(&pick1))).
 			Or(s2.PermuteOrZeroGrouped(archsimd.LoadInt8x32(&pick2))).
 			Or(s3.PermuteOrZeroGrouped(archsimd.LoadInt8x32(&pick3)))
-		q.AsUint32x8().Permute(archsimd.LoadUint32x8(&unpair)).AsUint8x32().Store((*[32]byte)(o))
-		o = o[32:]
+		q.AsUint32x8().Permute(archsimd.LoadUint32x8(&unpair)).AsUint8x32().Store((*[32]byte)(out[32*i : 32*i+32]))
 	}
 	archsimd.ClearAVXUpperBits()
+	for i := range base {
+		if base[i][0] < 0 {
+			bilinearHScalar(out[32*i:], vw, ca[8*i:8*i+8], cb[8*i:8*i+8], wx[8*i:8*i+8])
+		}
+	}
 	if j := n &^ 7; j < n {
 		bilinearHScalar(out[4*j:], vw, ca[j:n], cb[j:n], wx[j:n])
 	}
@@ -199,25 +206,64 @@ func bilinearHScalar(out []byte, vw []uint32, ca, cb, wx []uint16) {
 // initNearest (the same byte offsets xa).
 func nearestSIMD(out, row []byte, sp *scalePlan, xa []int32, n int) {
 	out = out[:4*n]
-	blks := sp.blk[:n/8]
-	o := out
-	for i := range blks {
-		b := &blks[i]
-		if len(o) < 32 {
-			break
+	idx := sp.nidx[:n/8]
+	base := sp.nbase[:len(idx)]
+	for i := range idx { // no calls inside: see bilinearHSIMD
+		if b := int(base[i]); b >= 0 && b+32 <= len(row) && 32*i+32 <= len(out) {
+			v := archsimd.LoadUint8x32((*[32]byte)(row[b : b+32])).AsUint32x8()
+			v.Permute(archsimd.LoadUint32x8(&idx[i])).AsUint8x32().Store((*[32]byte)(out[32*i : 32*i+32]))
 		}
-		if b.fit {
-			v := archsimd.LoadUint8x32((*[32]byte)(row[b.base[0]:])).AsUint32x8()
-			v.Permute(archsimd.LoadUint32x8(&b.idx[0])).AsUint8x32().Store((*[32]byte)(o))
-		} else {
-			for k, x := range xa[8*i : 8*i+8] {
-				copy(o[4*k:4*k+4], row[x:])
-			}
-		}
-		o = o[32:]
 	}
 	archsimd.ClearAVXUpperBits()
-	for k := n &^ 7; k < n; k++ {
-		copy(out[4*k:4*k+4], row[xa[k]:])
+	for i := range idx {
+		if base[i] < 0 {
+			for k := 8 * i; k < 8*i+8; k++ {
+				binary.LittleEndian.PutUint32(out[4*k:], binary.LittleEndian.Uint32(row[xa[k]:]))
+			}
+		}
 	}
+	for k := n &^ 7; k < n; k++ {
+		binary.LittleEndian.PutUint32(out[4*k:], binary.LittleEndian.Uint32(row[xa[k]:]))
+	}
+}
+
+// rotate8SIMD transposes nt tiles of 8x8 pixels for a rotation by 90 or
+// 270 degrees: destination column 8t+r of the 8 rows comes from the 8
+// source pixels at src[off+(8t+r)*stepI:][:32] (source pixel j of it is
+// destination row j, or row 7-j when rev, a source walked right to left).
+// Destination row j of tile t is dst[j*dstStride+32t:][:32]. Every pixel
+// is ORed with or (0xff000000 makes an X source opaque).
+func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool, nt int, or uint32) {
+	ov := archsimd.BroadcastUint32x8(or).AsUint64x4()
+	for t := 0; t < nt; t++ {
+		o := off + 8*t*stepI
+		ld := func(r int) archsimd.Uint32x8 {
+			return archsimd.LoadUint8x32((*[32]byte)(src[o+r*stepI:][:32])).AsUint32x8()
+		}
+		v0, v1, v2, v3 := ld(0), ld(1), ld(2), ld(3)
+		v4, v5, v6, v7 := ld(4), ld(5), ld(6), ld(7)
+		t0, t1 := v0.InterleaveLoGrouped(v1).AsUint64x4(), v0.InterleaveHiGrouped(v1).AsUint64x4()
+		t2, t3 := v2.InterleaveLoGrouped(v3).AsUint64x4(), v2.InterleaveHiGrouped(v3).AsUint64x4()
+		t4, t5 := v4.InterleaveLoGrouped(v5).AsUint64x4(), v4.InterleaveHiGrouped(v5).AsUint64x4()
+		t6, t7 := v6.InterleaveLoGrouped(v7).AsUint64x4(), v6.InterleaveHiGrouped(v7).AsUint64x4()
+		u0, u1 := t0.InterleaveLoGrouped(t2), t0.InterleaveHiGrouped(t2)
+		u2, u3 := t1.InterleaveLoGrouped(t3), t1.InterleaveHiGrouped(t3)
+		u4, u5 := t4.InterleaveLoGrouped(t6), t4.InterleaveHiGrouped(t6)
+		u6, u7 := t5.InterleaveLoGrouped(t7), t5.InterleaveHiGrouped(t7)
+		// Row j holds source pixel j of every column.
+		rows := [8]archsimd.Uint64x4{
+			u0.Select128FromPair(0, 2, u4), u1.Select128FromPair(0, 2, u5),
+			u2.Select128FromPair(0, 2, u6), u3.Select128FromPair(0, 2, u7),
+			u0.Select128FromPair(1, 3, u4), u1.Select128FromPair(1, 3, u5),
+			u2.Select128FromPair(1, 3, u6), u3.Select128FromPair(1, 3, u7),
+		}
+		for j := 0; j < 8; j++ {
+			dj := j
+			if rev {
+				dj = 7 - j
+			}
+			rows[j].Or(ov).AsUint8x32().Store((*[32]byte)(dst[dj*dstStride+32*t:][:32]))
+		}
+	}
+	archsimd.ClearAVXUpperBits()
 }

@@ -28,3 +28,5 @@ func (sp *scalePlan) initNearest(xa []int32, lo, hi int32) bool           { retu
 func bilinearVSIMD(vw []uint32, top, bot []byte, m int, wy uint32)        {}
 func bilinearHSIMD(out []byte, sp *scalePlan, ca, cb, wx []uint16, n int) {}
 func nearestSIMD(out, row []byte, sp *scalePlan, xa []int32, n int)       {}
+func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool, nt int, or uint32) {
+}
