@@ -16,16 +16,24 @@
 // with an atomic commit checked by TEST_ONLY first.
 //
 // Run is the frame loop, driven by page-flip events read on Go's poller.
-// A frame is produced only when a client committed: if the scene is one
-// full-screen dma-buf the plane accepts (the plan lists its format and a
-// TEST_ONLY commit passes) it is scanned out directly with no copy;
-// otherwise the damage is rendered into the swapchain buffer with the
+// A frame is produced only when something changed. Each frame assigns the
+// output's scene (compositor.Output.Scene) to planes, topmost element
+// first: the pointer's cursor to the cursor plane (its shm image copied
+// into a small swapchain of cursor buffers only when it changed; a pointer
+// motion only moves the plane), client dma-bufs drawn 1:1 with nothing
+// composited above them to overlay planes (stacked above the primary),
+// the bottom element to the primary plane when it alone covers the output
+// opaquely, and the rest composited into the swapchain buffer with the
 // oldest content that is not on screen, repainting what its buffer age
-// requires. Frame callbacks and presentation feedback carry the flip's
-// timestamp. A failed commit (EBUSY, or a refusal) leaves the previous
-// frame on screen and is retried at the next frame with full damage, so
-// the screen never goes black. Buffers KMS refused are remembered and
-// composited from then on.
+// requires. The configuration is checked with a TEST_ONLY commit; on
+// refusal the least valuable offload is dropped and the check repeated
+// (bounded), and the (buffer, plane) pairs KMS refused are remembered.
+// compositor.Output.Offload gets the surfaces on planes, so they are not
+// composited and their commits cost no copy. Frame callbacks and
+// presentation feedback carry the flip's timestamp. A failed commit
+// (EBUSY, or a refusal) leaves the previous frame on screen and is
+// retried at the next frame with full damage, so the screen never goes
+// black.
 //
 // Connector hotplug is read from kernel uevents (netlink
 // NETLINK_KOBJECT_UEVENT): a change on the device re-reads the connector
