@@ -23,8 +23,10 @@ import (
 	"github.com/go-scanout/scanout/backend"
 	"github.com/go-scanout/scanout/backend/drm"
 	"github.com/go-scanout/scanout/backend/headless"
+	"github.com/go-scanout/scanout/backend/input"
 	"github.com/go-scanout/scanout/compositor"
 	"github.com/go-scanout/scanout/compositor/democlient"
+	"github.com/go-scanout/scanout/input/evdev"
 	"github.com/go-scanout/scanout/protocol"
 	"github.com/go-scanout/scanout/render"
 	_ "github.com/go-scanout/scanout/render/gl" // GL renderer when built with -tags gl,egl
@@ -50,6 +52,9 @@ type config struct {
 	cpuprofile    string
 	planCache     string
 	clientMemory  string
+	input         string
+	inputGrab     bool
+	touchXform    evdev.Transform
 	app           []string
 }
 
@@ -76,12 +81,25 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.mode, "mode", "", "drm: mode WxH or WxH@Hz (default: the connector's preferred mode)")
 	fs.StringVar(&cfg.planCache, "plan-cache", "", "drm: where the scanout plan is cached between runs (default /var/cache/scanout/plan.json; - disables)")
 	fs.StringVar(&cfg.clientMemory, "client-memory", "auto", "built-in client's buffers: shm, dmabuf (from the DMA heap the scanout plan chose), or auto (dmabuf on drm when the plan has a heap route)")
+	fs.StringVar(&cfg.input, "input", "auto", "auto: use the input devices (/dev/input/event*) that can be opened, and those plugged in later; none: no input")
+	fs.BoolVar(&cfg.inputGrab, "input-grab", false, "open input devices exclusively (EVIOCGRAB), so the console does not see the kiosk's keys")
+	touchXform := fs.String("touch-transform", "normal", "touch screen mounting: normal, 90, 180, 270, flipped, flipped-90, flipped-180, flipped-270 (as the output transform)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log client errors and frame errors")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a Go CPU profile of the compositor to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	cfg.app = fs.Args()
+	switch cfg.input {
+	case "auto", "none":
+	default:
+		return nil, fmt.Errorf("-input %q: want auto or none", cfg.input)
+	}
+	xf, err := evdev.ParseTransform(*touchXform)
+	if err != nil {
+		return nil, fmt.Errorf("-touch-transform: %w", err)
+	}
+	cfg.touchXform = xf
 	switch cfg.backend {
 	case "auto", "drm", "headless":
 	default:
@@ -253,6 +271,14 @@ func demo(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	rep.Devices = append(devices, rep.Devices...)
 	fmt.Fprint(stdout, rep.String())
+	if cfg.input == "auto" {
+		seat, err := input.Start(c, &input.Options{Grab: cfg.inputGrab, TouchTransform: cfg.touchXform, Log: logf})
+		if err != nil {
+			return err
+		}
+		defer seat.Close()
+		fmt.Fprint(stdout, seat.Report())
+	}
 	fmt.Fprintf(stdout, "wayland socket: %s/%s\n", os.Getenv("XDG_RUNTIME_DIR"), sock)
 
 	started := time.Now()
