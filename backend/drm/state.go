@@ -41,6 +41,7 @@ func (b *Backend) restore() error {
 	if s.mode != nil && s.fb != 0 && s.connCRTC == uint64(b.crtc) {
 		full := kms.Rect{W: uint32(s.mode.HDisplay), H: uint32(s.mode.VDisplay)}
 		req.SetMode(b.crtc, s.mode).Set(b.conn.ID, "CRTC_ID", uint64(b.crtc)).SetPlane(b.primary.ID, b.crtc, s.fb, full, full)
+		b.disableOthers(req)
 		for _, id := range b.detach {
 			req.Set(id, "CRTC_ID", 0)
 		}
@@ -50,6 +51,7 @@ func (b *Backend) restore() error {
 		req.Reset()
 	}
 	req.SetMode(b.crtc, nil).Set(b.conn.ID, "CRTC_ID", 0).DisablePlane(b.primary.ID)
+	b.disableOthers(req)
 	for _, id := range b.detach {
 		req.Set(id, "CRTC_ID", 0)
 	}
@@ -57,6 +59,17 @@ func (b *Backend) restore() error {
 		return fmt.Errorf("drm: restore CRTC %d: %w", b.crtc, err)
 	}
 	return nil
+}
+
+// disableOthers turns off the overlay and cursor planes the backend may
+// have used.
+func (b *Backend) disableOthers(req *kms.AtomicRequest) {
+	for _, hp := range b.overlays {
+		req.DisablePlane(hp.p.ID)
+	}
+	if b.cursor != nil {
+		req.DisablePlane(b.cursor.ID)
+	}
 }
 
 // Close stops using the display: it restores the CRTC as it was found,
