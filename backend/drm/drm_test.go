@@ -514,3 +514,31 @@ func TestVirtioGPUCursor(t *testing.T) {
 		t.Errorf("the cursor is neither on the cursor plane nor composited at every move")
 	}
 }
+
+// TestFullScreenClientOnPrimaryWithCursorPlane: a full-screen opaque
+// client dma-buf goes to the primary plane itself and the cursor to the
+// cursor plane: nothing is rendered after the modeset, not even when the
+// cursor appears or moves.
+func TestFullScreenClientOnPrimaryWithCursorPlane(t *testing.T) {
+	testenv.RequireHeap(t, "system")
+	s := open(t, "vkms", drm.Options{})
+	s.c.Do(func() { s.c.SetInputCapabilities(protocol.SeatPointer) })
+	var full image.Rectangle
+	s.c.Do(func() { full = s.c.Outputs()[0].Bounds() })
+	pc := &drm.PlaneClient{Width: full.Dx(), Height: full.Dy(), Frames: 3, DMABuf: heapClient(t, "system"), Cursor: true}
+	pc.Start(t, s.sock)
+	s.waitFor(t, "the window", func() bool { return pc.Drawn.Load() == 3 && !s.c.Outputs()[0].NeedsFrame() })
+	p := image.Pt(300, 200)
+	s.pointerTo(p)
+	s.waitFor(t, "the cursor", func() bool { return s.hasCursor() && !s.c.Outputs()[0].NeedsFrame() })
+	p = p.Add(image.Pt(33, 17))
+	s.pointerTo(p)
+	cp := s.capture(t, "the moved cursor", func() bool { _, x, y := s.c.Pointer(); return image.Pt(int(x), int(y)) == p })
+	checkRect(t, cp, "window", image.Rect(0, 0, full.Dx(), p.Y-2), drm.FrameColor(2))
+	cursorAt(t, cp, p, drm.FrameColor(2))
+	st, ds := s.stats()
+	t.Logf("counters: %v; drm: %+v", st, ds)
+	if st.Composited != 1 || ds.PrimaryDirectFrames < 3 || ds.CursorPlaneFrames < 2 || st.BytesCopied != ds.CursorBytes {
+		t.Errorf("want only the modeset composited, the window on the primary plane, the cursor on its plane, only cursor bytes copied")
+	}
+}
