@@ -274,8 +274,8 @@ func (d *Device) Run(h func(*Frame)) error {
 
 func (d *Device) read(raw int) bool {
 	n, err := unix.Read(raw, d.buf)
-	if err == unix.EINTR {
-		return false
+	for err == unix.EINTR {
+		n, err = unix.Read(raw, d.buf)
 	}
 	if err == unix.EAGAIN {
 		return false

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -391,5 +392,53 @@ func TestOpenErrorsNameTheFix(t *testing.T) {
 	_, err = evdev.Open("/dev/null", nil)
 	if err == nil || !errors.Is(err, errNotTTY) {
 		t.Errorf("/dev/null: %v, want ENOTTY from EVIOCGVERSION", err)
+	}
+}
+
+// TestRunAllocatesNothingPerBatch reads 500 frames from a real device and
+// counts the process's allocations meanwhile: reading through the poller
+// and decoding must not allocate per batch (a few allocations of the
+// runtime and the test itself are tolerated, far below one per frame).
+func TestRunAllocatesNothingPerBatch(t *testing.T) {
+	u := create(t, uinput.Mouse("scanout alloc mouse"))
+	d, err := evdev.Open(u.Node(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const frames = 500
+	got := make(chan struct{}, frames)
+	done := make(chan error, 1)
+	go func() {
+		done <- d.Run(func(f *evdev.Frame) { got <- struct{}{} })
+	}()
+	// Warm up: the first read registers with the poller.
+	u.Emit(uapi.EV_REL, uapi.REL_X, 1)
+	u.Sync()
+	<-got
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < frames; i++ {
+		u.Emit(uapi.EV_REL, uapi.REL_X, 1)
+		u.Emit(uapi.EV_REL, uapi.REL_Y, -1)
+		if err := u.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if i%16 == 15 {
+			for j := 0; j < 16; j++ {
+				<-got
+			}
+		}
+	}
+	for i := 0; i < frames%16; i++ {
+		<-got
+	}
+	runtime.ReadMemStats(&after)
+	d.Close()
+	<-done
+	if n := after.Mallocs - before.Mallocs; n > frames/10 {
+		t.Errorf("%d allocations while reading %d frames, want (almost) none", n, frames)
+	} else {
+		t.Logf("%d allocations in the whole process while reading %d frames", n, frames)
 	}
 }

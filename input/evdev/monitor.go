@@ -69,7 +69,10 @@ func (m *Monitor) Next() (Hotplug, error) {
 		var rerr error
 		err := m.f.Read(func(raw int) bool {
 			n, _, rerr = unix.Recvfrom(raw, m.buf, 0)
-			return rerr != unix.EAGAIN && rerr != unix.EINTR
+			for rerr == unix.EINTR {
+				n, _, rerr = unix.Recvfrom(raw, m.buf, 0)
+			}
+			return rerr != unix.EAGAIN
 		})
 		if err != nil {
 			return Hotplug{}, fmt.Errorf("evdev: hotplug: %w", err)
