@@ -178,6 +178,12 @@ func measure(sets, iters int, goOp, pxOp func(set int)) (goT, pxT time.Duration,
 // benchOp is one Composite benchmark: for each size, hot and cold, full
 // frame and (with tiles) 64x64-tile damage.
 func benchOp(b *testing.B, op Op, sf, df allocator.Format, tiles bool) {
+	benchOpWith(b, op, sf, df, tiles, nil)
+}
+
+// benchOpWith is benchOp with goKernel (when not nil) run on the Go side
+// instead of Composite, on the same buffers.
+func benchOpWith(b *testing.B, op Op, sf, df allocator.Format, tiles bool, goKernel func(dst, src []byte)) {
 	pop := pixmanref.OpSrc
 	if op == Over {
 		pop = pixmanref.OpOver
@@ -208,6 +214,10 @@ func benchOp(b *testing.B, op Op, sf, df allocator.Format, tiles bool) {
 					blit := &Blit{Op: op, Alpha: Opaque}
 					goOp := func(i int) {
 						s := sets[i]
+						if goKernel != nil {
+							goKernel(s.dstImg.Pix, s.srcImg.Pix)
+							return
+						}
 						if err := Composite(&s.dstImg, &s.srcImg, blit, damage); err != nil {
 							b.Fatal(err)
 						}
@@ -270,6 +280,24 @@ func BenchmarkMemcpy(b *testing.B) {
 // XRGB8888.
 func BenchmarkOver(b *testing.B) {
 	benchOp(b, Over, allocator.ARGB8888, allocator.XRGB8888, true)
+}
+
+// BenchmarkOverFloor is BenchmarkOver's memory traffic without its
+// arithmetic: the Go side ORs the source into the destination (reads both,
+// writes one, as OVER does), pixman does the real OVER. Its x_pixman is
+// the most an OVER kernel with ordinary stores could reach against pixman
+// where memory is the limit (the cold and 2160p columns), so it tells
+// whether a shortfall there is the kernel's or the machine's.
+func BenchmarkOverFloor(b *testing.B) {
+	benchOpWith(b, Over, allocator.ARGB8888, allocator.XRGB8888, false, orInto)
+}
+
+// BenchmarkRGB565Floor is BenchmarkRGB565ToXRGB's memory traffic without
+// its arithmetic (the Go side widens each 16-bit pixel to 32 bits with
+// ordinary stores), against pixman's real conversion; see
+// BenchmarkOverFloor.
+func BenchmarkRGB565Floor(b *testing.B) {
+	benchOpWith(b, Src, allocator.RGB565, allocator.XRGB8888, false, widen16)
 }
 
 // BenchmarkRGB565ToXRGB is the SRC conversion RGB565 -> XRGB8888.

@@ -25,6 +25,8 @@ type plan struct {
 
 	sr, dr image.Rectangle // source and destination rectangles
 
+	nt bool // large same-format copy: non-temporal stores (see ntMin)
+
 	affine bool // scaled or transformed
 	filter Filter
 	// Source position of destination pixel (i, j) of dr, relative to
@@ -98,19 +100,32 @@ func Composite(dst, src *Image, b *Blit, damage []image.Rectangle) error {
 		p.setAffine(b.Transform)
 	}
 	clip := p.dr.Intersect(dst.Bounds())
+	// A copy that overflows the caches anyway writes with non-temporal
+	// stores (SIMD builds): no read of the destination before each write.
+	p.nt = simdOK && !p.affine && p.op == Src && p.alpha == 0xff && p.sk == p.dk &&
+		clip.Dx()*clip.Dy()*p.dk.bpp() >= ntMin
 	if len(damage) == 0 {
 		p.run(clip)
-		return nil
-	}
-	var m merger
-	for _, d := range damage {
-		if r, ok := m.add(d.Intersect(clip)); ok {
-			p.run(r)
+	} else {
+		var m merger
+		for _, d := range damage {
+			if r, ok := m.add(d.Intersect(clip)); ok {
+				p.run(r)
+			}
 		}
+		p.run(m.pend)
 	}
-	p.run(m.pend)
+	if p.nt {
+		sfence() // the stores are visible before the caller hands dst on
+	}
 	return nil
 }
+
+// ntMin is the destination size from which same-format copies use
+// non-temporal stores: half a 1080p XRGB8888 frame, beyond the L2 of the
+// machines measured, so the destination would not have stayed in a
+// private cache anyway. Measured in docs/render-cpu.md.
+const ntMin = 4 << 20
 
 // merger coalesces consecutive damage rectangles that share a row span
 // and touch horizontally, or share a column span and touch vertically,
@@ -208,7 +223,11 @@ func (p *plan) run(r image.Rectangle) {
 		// memmove does with non-temporal stores when it is large.
 		n := r.Dy() * dst.Stride
 		sy := p.sr.Min.Y + r.Min.Y - p.dr.Min.Y
-		copy(dst.Pix[r.Min.Y*dst.Stride:][:n], p.src.Pix[sy*p.src.Stride:][:n])
+		if p.nt {
+			copyNT(dst.Pix[r.Min.Y*dst.Stride:][:n], p.src.Pix[sy*p.src.Stride:][:n])
+		} else {
+			copy(dst.Pix[r.Min.Y*dst.Stride:][:n], p.src.Pix[sy*p.src.Stride:][:n])
+		}
 		return
 	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -492,6 +511,8 @@ func (p *plan) direct(drow []byte, sx, sy, n int) bool {
 		return false
 	}
 	switch {
+	case sk == dk && p.nt:
+		copyNT(drow, srow)
 	case sk == dk:
 		copy(drow, srow)
 	case sk.is8888() && dk.is8888():

@@ -31,6 +31,31 @@ func setSIMD(on bool) (restore func()) {
 	return func() { simdOK = old }
 }
 
+// streamCopy copies src to dst with non-temporal stores (stream_amd64.s):
+// len(src) >= 64 and len(dst) >= len(src).
+//
+//go:noescape
+func streamCopy(dst, src []byte)
+
+// sfence orders earlier non-temporal stores (stream_amd64.s).
+func sfence()
+
+// copyNT copies src to dst (len(dst) >= len(src)) with non-temporal
+// stores when it is long enough to be worth it; the caller calls sfence
+// before returning to its caller. Short runs (a 64-pixel damage tile is
+// 256 bytes a row) keep ordinary stores: measured, non-temporal stores of
+// short runs scattered over many rows were 2 to 4 times slower.
+func copyNT(dst, src []byte) {
+	if len(src) < ntRun || len(dst) < len(src) {
+		copy(dst, src)
+		return
+	}
+	streamCopy(dst, src)
+}
+
+// ntRun is the shortest run copyNT writes with non-temporal stores.
+const ntRun = 4096
+
 // alphaIdx broadcasts byte 3 of every pixel into the low byte of both of
 // its 16-bit lanes (high bytes zero): the alpha multiplier for PMULLW.
 var alphaIdx = [32]int8{

@@ -30,3 +30,6 @@ func bilinearHSIMD(out []byte, sp *scalePlan, ca, cb, wx []uint16, n int) {}
 func nearestSIMD(out, row []byte, sp *scalePlan, xa []int32, n int)       {}
 func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool, nt int, or uint32) {
 }
+
+func copyNT(dst, src []byte) { copy(dst, src) }
+func sfence()                {}
