@@ -78,6 +78,9 @@ func TestUinputDevicesAreClassified(t *testing.T) {
 		{uinput.Mouse("scanout test mouse"), evdev.Pointer, 0},
 		{uinput.Keyboard("scanout test keyboard"), evdev.Keyboard, 0},
 		{uinput.Touchscreen("scanout test touch", 1280, 800, 10), evdev.Touchscreen, 10},
+		{singleTouch("scanout test resistive"), evdev.Touchscreen, 1},
+		{uinput.Setup{Name: "scanout test tablet", Bus: uapi.BUS_VIRTUAL, Keys: []uint16{uapi.BTN_LEFT, uapi.BTN_RIGHT},
+			Abs: []uinput.AbsAxis{{Code: uapi.ABS_X, Max: 32767}, {Code: uapi.ABS_Y, Max: 32767}}}, evdev.AbsPointer, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.setup.Name, func(t *testing.T) {
@@ -90,7 +93,7 @@ func TestUinputDevicesAreClassified(t *testing.T) {
 			if info.ID != (evdev.ID{Bus: tc.setup.Bus, Vendor: tc.setup.Vendor, Product: tc.setup.Product}) {
 				t.Errorf("ID = %+v", info.ID)
 			}
-			if tc.class == evdev.Touchscreen && (info.X != evdev.Axis{Max: 1279} || info.Y != evdev.Axis{Max: 799}) {
+			if tc.slots == 10 && (info.X != evdev.Axis{Max: 1279} || info.Y != evdev.Axis{Max: 799}) {
 				t.Errorf("axes X %+v Y %+v, want 0..1279 and 0..799", info.X, info.Y)
 			}
 			t.Log(info)
@@ -440,5 +443,43 @@ func TestRunAllocatesNothingPerBatch(t *testing.T) {
 		t.Errorf("%d allocations while reading %d frames, want (almost) none", n, frames)
 	} else {
 		t.Logf("%d allocations in the whole process while reading %d frames", n, frames)
+	}
+}
+
+// singleTouch is a resistive single-touch screen: ABS_X/ABS_Y and BTN_TOUCH.
+func singleTouch(name string) uinput.Setup {
+	return uinput.Setup{Name: name, Bus: uapi.BUS_VIRTUAL, Vendor: 0x5ca0, Product: 4,
+		Keys: []uint16{uapi.BTN_TOUCH}, Props: []uint16{uapi.INPUT_PROP_DIRECT},
+		Abs: []uinput.AbsAxis{{Code: uapi.ABS_X, Max: 4095}, {Code: uapi.ABS_Y, Max: 4095}, {Code: uapi.ABS_PRESSURE, Max: 255}}}
+}
+
+func TestDecodesSingleTouch(t *testing.T) {
+	u := create(t, singleTouch("scanout decode resistive"))
+	r := open(t, u.Node())
+	r.start()
+	u.Emit(uapi.EV_ABS, uapi.ABS_X, 1000)
+	u.Emit(uapi.EV_ABS, uapi.ABS_Y, 2000)
+	u.Emit(uapi.EV_KEY, uapi.BTN_TOUCH, 1)
+	u.Sync()
+	u.Emit(uapi.EV_ABS, uapi.ABS_Y, 2100)
+	u.Emit(uapi.EV_ABS, uapi.ABS_PRESSURE, 100)
+	u.Sync()
+	u.Emit(uapi.EV_KEY, uapi.BTN_TOUCH, 0)
+	u.Sync()
+	// A second touch at the same X: the kernel does not resend ABS_X.
+	u.Emit(uapi.EV_ABS, uapi.ABS_Y, 50)
+	u.Emit(uapi.EV_KEY, uapi.BTN_TOUCH, 1)
+	u.Sync()
+	want := [][]evdev.Touch{
+		{{Slot: 0, X: 1000, Y: 2000, Down: true}},
+		{{Slot: 0, X: 1000, Y: 2100}},
+		{{Slot: 0, X: 1000, Y: 2100, Up: true}},
+		{{Slot: 0, X: 1000, Y: 50, Down: true}},
+	}
+	for i, w := range want {
+		f := r.next(t)
+		if fmt.Sprint(f.Touches) != fmt.Sprint(w) || len(f.Keys) != 0 {
+			t.Errorf("frame %d: touches %+v keys %v, want %+v and no keys", i, f.Touches, f.Keys, w)
+		}
 	}
 }
