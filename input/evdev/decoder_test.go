@@ -409,7 +409,7 @@ func FuzzDecoder(f *testing.F) {
 	})
 }
 
-func TestOpenErrorNamesTheFix(t *testing.T) {
+func TestOpenErrorMessageForEACCES(t *testing.T) {
 	err := openError("/dev/input/event4", &os.PathError{Op: "open", Path: "/dev/input/event4", Err: unix.EACCES})
 	want := "evdev: open /dev/input/event4: permission denied: add the user to the input group"
 	if !errors.Is(err, unix.EACCES) || !strings.HasPrefix(err.Error(), want) {
