@@ -1,6 +1,7 @@
 package input
 
 import (
+	"github.com/go-scanout/scanout/internal/monoclock"
 	"errors"
 	"fmt"
 	"strings"
@@ -494,11 +495,6 @@ func (dv *device) releaseAll() {
 	}
 }
 
-// monotonicNow is CLOCK_MONOTONIC now, the clock of evdev timestamps.
-func monotonicNow() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
-}
+// monotonicNow is CLOCK_MONOTONIC now, the clock of evdev timestamps
+// (read without a system call).
+func monotonicNow() time.Duration { return monoclock.Now() }
