@@ -299,6 +299,7 @@ type FrameResult struct {
 // damage moves into the history, so call Render (or Skip) exactly once
 // per frame.
 func (o *Output) Render(r render.Renderer, target *render.Target, age int) (FrameResult, error) {
+	o.Latch()
 	d := &o.frame
 	d.Reset()
 	if o.full || age < 1 || age > MaxAge {
@@ -358,7 +359,15 @@ func (o *Output) Render(r render.Renderer, target *render.Target, age int) (Fram
 // Skip ends a frame without rendering (the backend scanned out a client
 // buffer directly, or had nothing to draw): the damage moves into the
 // history so later buffer ages stay right.
-func (o *Output) Skip() { o.push() }
+func (o *Output) Skip() { o.Latch(); o.push() }
+
+// Latch fixes the content of the frame being prepared: frame callbacks
+// and presentation feedbacks committed so far complete at the next
+// Presented, later ones at the frame after (protocol.Server.Latch).
+// Render and Skip latch; a backend that prepares a frame without either
+// (only a vblank to wait for, or only plane changes) calls Latch itself
+// when it decides the frame. Lock held; allocation-free.
+func (o *Output) Latch() { o.c.srv.Latch(o.proto) }
 
 func (o *Output) push() {
 	copy(o.history[1:], o.history[:MaxAge-1])
@@ -411,7 +420,7 @@ func (o *Output) draw(r render.Renderer, p *placement, d *Damage) (int, error) {
 	return area * 4, nil
 }
 
-// Presented completes the frame on this output: frame callbacks get done
+// Presented completes the latched frame on this output: frame callbacks get done
 // with p.Time and presentation feedbacks get presented. direct says the
 // frame was a client buffer scanned out without copies.
 func (o *Output) Presented(p protocol.Presentation, direct bool) {

@@ -130,6 +130,7 @@ func BenchmarkFrameCycle(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c.Inject(frame)
+		x.Latch()
 		x.FrameDone(uint32(i))
 		if i%256 == 0 {
 			ts.s.d.Unlock() // let the client side drain the events

@@ -202,6 +202,10 @@ type Surface struct {
 
 	frames    []*core.Resource // committed frame callbacks
 	feedbacks []*core.Resource // committed presentation feedbacks
+	// latched: committed before the frame now on its way to the screen
+	// (see Latch); FrameDone and Presented complete only these.
+	latchedFrames    []*core.Resource
+	latchedFeedbacks []*core.Resource
 
 	role     string
 	xdg      *xdgSurface
@@ -331,13 +335,17 @@ func (x *Surface) destroyed() {
 			discardFeedback(f)
 		}
 	}
-	for _, f := range x.frames {
-		f.Destroy()
+	for _, list := range [][]*core.Resource{x.frames, x.latchedFrames} {
+		for _, f := range list {
+			f.Destroy()
+		}
 	}
-	for _, f := range x.feedbacks {
-		discardFeedback(f)
+	for _, list := range [][]*core.Resource{x.feedbacks, x.latchedFeedbacks} {
+		for _, f := range list {
+			discardFeedback(f)
+		}
 	}
-	x.frames, x.feedbacks = nil, nil
+	x.frames, x.feedbacks, x.latchedFrames, x.latchedFeedbacks = nil, nil, nil, nil
 	if x.buffer != nil {
 		x.buffer.Unlock()
 		x.buffer = nil
@@ -559,19 +567,37 @@ func (x *Surface) unmap() {
 	}
 }
 
-// FrameDone sends wl_callback.done(ms) to every frame callback committed
-// so far and destroys them. Call it with the lock held.
-func (x *Surface) FrameDone(ms uint32) {
-	for i, cb := range x.frames {
-		core.SendCallbackDone(cb, ms)
-		cb.Destroy()
-		x.frames[i] = nil
-	}
+// Latch marks the frame callbacks and presentation feedbacks committed so
+// far as belonging to the frame being prepared now: the next FrameDone and
+// Presented complete them, while those of later commits wait for the frame
+// after. A backend latches when it decides a frame's content (when it
+// renders it or picks the buffers its planes show), long before the
+// display reports it presented; without the split, a commit arriving in
+// between would get its callback for a frame that does not contain it.
+// Call it with the lock held; it allocates nothing in steady state.
+func (x *Surface) Latch() {
+	x.latchedFrames = append(x.latchedFrames, x.frames...)
+	clear(x.frames)
 	x.frames = x.frames[:0]
+	x.latchedFeedbacks = append(x.latchedFeedbacks, x.feedbacks...)
+	clear(x.feedbacks)
+	x.feedbacks = x.feedbacks[:0]
 }
 
-// PendingFrames returns the number of committed frame callbacks waiting.
-func (x *Surface) PendingFrames() int { return len(x.frames) }
+// FrameDone sends wl_callback.done(ms) to every latched frame callback
+// and destroys them. Call it with the lock held.
+func (x *Surface) FrameDone(ms uint32) {
+	for i, cb := range x.latchedFrames {
+		core.SendCallbackDone(cb, ms)
+		cb.Destroy()
+		x.latchedFrames[i] = nil
+	}
+	x.latchedFrames = x.latchedFrames[:0]
+}
+
+// PendingFrames returns the number of frame callbacks waiting, latched
+// or not.
+func (x *Surface) PendingFrames() int { return len(x.frames) + len(x.latchedFrames) }
 
 // subsurfaces
 

@@ -37,7 +37,9 @@ func ExampleNewServer() {
 	}
 	fmt.Println("listening on", filepath.Base(path))
 
-	// after each vblank (page flip event, or a timer when headless):
+	// when a frame's content is decided (rendered, or put on planes):
+	srv.Do(func() { srv.Latch(out) })
+	// after its vblank (page flip event, or a timer when headless):
 	now := protocol.MonotonicNow()
 	srv.Do(func() {
 		srv.FrameDone(out, now)

@@ -80,6 +80,7 @@ func FuzzDispatch(f *testing.F) {
 		defer cli.Close()
 		s.Do(func() {
 			c.Inject(data)
+			s.Latch(s.outputs[0])
 			s.FrameDone(s.outputs[0], 0)
 			s.Presented(s.outputs[0], Presentation{})
 		})

@@ -136,11 +136,12 @@ func (ts *testServer) drive(period time.Duration) {
 		seq++
 		now := MonotonicNow()
 		ts.s.Do(func() {
+			ts.s.Latch(ts.out)
 			ts.mu.Lock()
 			for x := range ts.s.surfaces {
 				st := ts.client(x)
 				st.framesDone += x.PendingFrames()
-				st.presented += len(x.feedbacks)
+				st.presented += len(x.latchedFeedbacks)
 			}
 			ts.mu.Unlock()
 			ts.s.FrameDone(ts.out, now)

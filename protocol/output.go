@@ -159,10 +159,21 @@ type Presentation struct {
 // system call (see internal/monoclock).
 func MonotonicNow() time.Duration { return monoclock.Now() }
 
-// FrameDone completes a frame of output o: every surface gets its
-// committed frame callbacks done with the time in milliseconds. In this
-// kiosk server every surface is on every output. Call it with the lock
-// held (inside Do).
+// Latch fixes the content of the frame output o is about to show: the
+// frame callbacks and presentation feedbacks committed so far belong to
+// it (Surface.Latch), and the next FrameDone and Presented complete them.
+// Call it when the frame's content is decided (rendered, or its buffers
+// put on planes); commits after that wait for the next frame. In this
+// kiosk server every surface is on every output. Lock held.
+func (s *Server) Latch(o *Output) {
+	for x := range s.surfaces {
+		x.Latch()
+	}
+}
+
+// FrameDone completes the latched frame of output o: every surface gets
+// the frame callbacks latched for it done with the time in milliseconds.
+// Call it with the lock held (inside Do).
 func (s *Server) FrameDone(o *Output, when time.Duration) {
 	ms := uint32(when / time.Millisecond)
 	for x := range s.surfaces {
@@ -170,18 +181,18 @@ func (s *Server) FrameDone(o *Output, when time.Duration) {
 	}
 }
 
-// Presented reports that the content committed so far is on screen:
-// every committed wp_presentation_feedback gets sync_output and presented
-// and is destroyed. Call it with the lock held.
+// Presented reports that the latched content is on screen: every latched
+// wp_presentation_feedback gets sync_output and presented and is
+// destroyed. Call it with the lock held.
 func (s *Server) Presented(o *Output, p Presentation) {
 	for x := range s.surfaces {
 		x.Presented(o, p)
 	}
 }
 
-// Presented reports the surface's committed content as shown on o.
+// Presented reports the surface's latched content as shown on o.
 func (x *Surface) Presented(o *Output, p Presentation) {
-	for i, f := range x.feedbacks {
+	for i, f := range x.latchedFeedbacks {
 		fb := presentation.PresentationFeedback{Resource: f}
 		if o != nil {
 			for _, r := range o.res {
@@ -194,7 +205,7 @@ func (x *Surface) Presented(o *Output, p Presentation) {
 		nsec := uint32(p.Time % time.Second)
 		fb.SendPresented(uint32(sec>>32), uint32(sec), nsec, uint32(p.Refresh), uint32(p.Seq>>32), uint32(p.Seq), uint32(p.Flags))
 		f.Destroy()
-		x.feedbacks[i] = nil
+		x.latchedFeedbacks[i] = nil
 	}
-	x.feedbacks = x.feedbacks[:0]
+	x.latchedFeedbacks = x.latchedFeedbacks[:0]
 }

@@ -135,14 +135,14 @@ func TestFrameCallbacksFireOnlyForCommittedFrames(t *testing.T) {
 	cb1 := h.NewID(core.CallbackInterface)
 	h.Send(s, wl.SurfaceRequestFrame, tc.NewObj{ID: cb1, Iface: core.CallbackInterface})
 	h.Roundtrip()
-	ts.s.Do(func() { ts.s.FrameDone(ts.out, 5*time.Millisecond) })
+	ts.s.Do(func() { ts.s.Latch(ts.out); ts.s.FrameDone(ts.out, 5*time.Millisecond) })
 	h.Roundtrip()
 	if len(rec.named(cb1, "done")) != 0 {
 		t.Fatal("frame callback done before its commit")
 	}
 	h.Send(s, wl.SurfaceRequestCommit)
 	h.Roundtrip()
-	ts.s.Do(func() { ts.s.FrameDone(ts.out, 1234*time.Millisecond) })
+	ts.s.Do(func() { ts.s.Latch(ts.out); ts.s.FrameDone(ts.out, 1234*time.Millisecond) })
 	h.Roundtrip()
 	done := rec.named(cb1, "done")
 	if len(done) != 1 || done[0].Args[0].(uint32) != 1234 {
@@ -179,6 +179,7 @@ func TestPresentationFeedback(t *testing.T) {
 	}
 	when := 12*time.Second + 345678901*time.Nanosecond
 	ts.s.Do(func() {
+		ts.s.Latch(ts.out)
 		ts.s.Presented(ts.out, Presentation{Time: when, Refresh: 16666667 * time.Nanosecond, Seq: 1<<32 + 7, Flags: PresentVSync | PresentHWClock})
 	})
 	h.Roundtrip()
@@ -478,5 +479,52 @@ func TestLargeTrancheIsSplitIntoSeveralEvents(t *testing.T) {
 	}
 	for _, e := range rec.named(fb, "format_table") {
 		unix.Close(e.Args[0].(int))
+	}
+}
+
+// A commit that arrives after the backend latched a frame (decided its
+// content) but before that frame is presented belongs to the next frame:
+// its callback and feedback must not complete with the earlier frame.
+func TestLatchKeepsLaterCommitsForTheNextFrame(t *testing.T) {
+	ts := quietServer(t)
+	h := dialHC(t, ts, 5)
+	rec := &recorder{}
+	rec.on(h)
+	pres, _ := h.Bind(h.reg, presentation.PresentationInterface, 1)
+	s := h.surface()
+	commit := func() (cb, fb uint32) {
+		cb = h.NewID(core.CallbackInterface)
+		h.Send(s, wl.SurfaceRequestFrame, tc.NewObj{ID: cb, Iface: core.CallbackInterface})
+		fb = h.NewID(presentation.PresentationFeedbackInterface)
+		h.Send(pres, presentation.PresentationRequestFeedback, s, tc.NewObj{ID: fb, Iface: presentation.PresentationFeedbackInterface})
+		h.Send(s, wl.SurfaceRequestCommit)
+		h.Roundtrip()
+		return cb, fb
+	}
+	cb1, fb1 := commit()
+	ts.s.Do(func() { ts.s.Latch(ts.out) }) // frame 1 decided
+	cb2, fb2 := commit()                   // arrives while frame 1 is in flight
+	ts.s.Do(func() {
+		ts.s.FrameDone(ts.out, 10*time.Millisecond)
+		ts.s.Presented(ts.out, Presentation{Time: 10 * time.Millisecond})
+	})
+	h.Roundtrip()
+	if len(rec.named(cb1, "done")) != 1 || len(rec.named(fb1, "presented")) != 1 {
+		t.Fatalf("frame 1's callback/feedback not completed: done %v presented %v", rec.named(cb1, "done"), rec.named(fb1, "presented"))
+	}
+	if len(rec.named(cb2, "done")) != 0 || len(rec.named(fb2, "presented"))+len(rec.named(fb2, "discarded")) != 0 {
+		t.Fatal("a commit made after the latch completed with the earlier frame")
+	}
+	ts.s.Do(func() {
+		ts.s.Latch(ts.out)
+		ts.s.FrameDone(ts.out, 26*time.Millisecond)
+		ts.s.Presented(ts.out, Presentation{Time: 26 * time.Millisecond})
+	})
+	h.Roundtrip()
+	if d := rec.named(cb2, "done"); len(d) != 1 || d[0].Args[0].(uint32) != 26 {
+		t.Fatalf("frame 2's callback: %v, want done(26)", d)
+	}
+	if len(rec.named(fb2, "presented")) != 1 {
+		t.Fatal("frame 2's feedback not presented")
 	}
 }

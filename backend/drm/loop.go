@@ -277,6 +277,7 @@ func (b *Backend) frame() {
 	if l.pending.valid || l.vblankQueued || !b.out.NeedsFrame() {
 		return
 	}
+	b.out.Latch() // this frame's content is decided now: later commits wait
 	sb := b.pick()
 	b.decide(sb)
 	n := &l.next

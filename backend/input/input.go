@@ -1,7 +1,6 @@
 package input
 
 import (
-	"github.com/go-scanout/scanout/internal/monoclock"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/go-scanout/scanout/compositor"
 	"github.com/go-scanout/scanout/input/evdev"
+	"github.com/go-scanout/scanout/internal/monoclock"
 	"github.com/go-scanout/scanout/internal/uapi"
 	"github.com/go-scanout/scanout/protocol"
 )
