@@ -48,6 +48,8 @@ type loopState struct {
 	vblankQueued bool
 	retryAt      time.Time
 	period       time.Duration
+	pacer        pacer
+	paced        uint64 // frames delayed because the driver has no real vblank
 	commits      int
 	failed       uint64 // commits that failed (retried)
 	refusedBufs  uint64 // client buffers KMS refused
@@ -261,9 +263,47 @@ func (b *Backend) event(ev kms.Event) {
 		return
 	}
 	b.forgetDirect(false)
+	if wait := l.pacer.next(ev.Time, protocol.MonotonicNow(), l.period); wait > 0 {
+		// no real vblank: the next frame, whether it is needed now or
+		// a client commits later, starts on the refresh grid (Run's
+		// timer, and the wake-up path, honour retryAt)
+		l.paced++
+		l.retryAt = time.Now().Add(wait)
+		return
+	}
 	if b.out.NeedsFrame() {
 		b.frame()
 	}
+}
+
+// pacer keeps frames on the display's refresh grid when the driver
+// completes page flips without waiting for a vertical blank (virtio-gpu
+// does: its flip events arrive as soon as the host took the buffer, and a
+// client drawing on frame callbacks would then run at hundreds of frames
+// per second). It tracks a virtual vblank: an event that arrives sooner
+// than 3/4 of a period after the previous one did not wait for a real
+// blank, so the next frame starts one period after that previous vblank
+// instead of now.
+type pacer struct {
+	vblank time.Duration // CLOCK_MONOTONIC of the last (real or virtual) vblank
+}
+
+// next takes a flip or vblank event's time and the current time
+// (CLOCK_MONOTONIC) and returns how long to wait before starting the next
+// frame (0: now).
+func (p *pacer) next(event, now, period time.Duration) time.Duration {
+	if period <= 0 {
+		return 0
+	}
+	if p.vblank == 0 || event >= p.vblank+period*3/4 {
+		p.vblank = event // a real vblank (or a late frame): start now
+		return 0
+	}
+	p.vblank += period
+	if wait := p.vblank - now; wait > 0 {
+		return wait
+	}
+	return 0
 }
 
 // frame produces the next frame if one is needed and no flip is pending
@@ -497,6 +537,10 @@ type Stats struct {
 	CursorPlaneFrames   uint64 // frames shown with the cursor on the cursor plane
 	CursorCopies        uint64 // cursor images copied into cursor buffers
 	CursorBytes         uint64 // bytes those copies wrote (also counted in the compositor's BytesCopied)
+	// PacedFrames counts flip events after which the next frame was held
+	// back to a virtual refresh grid, because the driver completed the
+	// flip without waiting for a vertical blank.
+	PacedFrames uint64
 }
 
 // Stats returns the counters (call with the compositor's lock held).
@@ -505,7 +549,7 @@ func (b *Backend) Stats() Stats {
 	return Stats{FailedCommits: l.failed, RefusedBuffers: l.refusedBufs, TestRefusals: l.testRefusals,
 		SwapchainBuffer: len(b.chain.bufs), Hotplugs: l.hotplugs, Remodesets: l.modesets,
 		PrimaryDirectFrames: l.primaryFrms, OverlayFrames: l.overlayFrms, CursorPlaneFrames: l.cursorFrms,
-		CursorCopies: b.curs.copies, CursorBytes: b.curs.bytesWritten}
+		CursorCopies: b.curs.copies, CursorBytes: b.curs.bytesWritten, PacedFrames: l.paced}
 }
 
 // captureResult is a writeback readback.

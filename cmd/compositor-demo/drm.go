@@ -39,6 +39,6 @@ func drmCounters(be backend.Backend) string {
 		return ""
 	}
 	s := db.Stats() // the frame loop has returned: nothing else touches them
-	return fmt.Sprintf("planes: primary_direct=%d overlay=%d cursor_plane=%d cursor_copies=%d cursor_bytes=%d test_only_refusals=%d refused_pairs=%d failed_commits=%d",
-		s.PrimaryDirectFrames, s.OverlayFrames, s.CursorPlaneFrames, s.CursorCopies, s.CursorBytes, s.TestRefusals, s.RefusedBuffers, s.FailedCommits)
+	return fmt.Sprintf("planes: primary_direct=%d overlay=%d cursor_plane=%d cursor_copies=%d cursor_bytes=%d test_only_refusals=%d refused_pairs=%d failed_commits=%d paced=%d",
+		s.PrimaryDirectFrames, s.OverlayFrames, s.CursorPlaneFrames, s.CursorCopies, s.CursorBytes, s.TestRefusals, s.RefusedBuffers, s.FailedCommits, s.PacedFrames)
 }
