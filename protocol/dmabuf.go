@@ -107,28 +107,9 @@ func buildTable(fb *DMABUFFeedback) (*fd.FD, uint32, map[FormatModifier]uint16, 
 			data = binary.NativeEndian.AppendUint64(data, uint64(fm.Modifier))
 		}
 	}
-	n, err := unix.MemfdCreate("scanout-dmabuf-format-table", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("protocol: memfd_create for the dmabuf format table: %w", err)
-	}
-	f, err := fd.New(n, "dmabuf format table")
+	f, err := sealedFile("dmabuf format table", data)
 	if err != nil {
 		return nil, 0, nil, err
-	}
-	err = f.Control(func(n int) error {
-		for off := 0; off < len(data); {
-			w, err := unix.Write(n, data[off:])
-			if err != nil {
-				return err
-			}
-			off += w
-		}
-		_, err := unix.FcntlInt(uintptr(n), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_WRITE|unix.F_SEAL_SEAL)
-		return err
-	})
-	if err != nil {
-		f.Close()
-		return nil, 0, nil, fmt.Errorf("protocol: writing and sealing the dmabuf format table: %w", err)
 	}
 	return f, uint32(len(data)), index, nil
 }

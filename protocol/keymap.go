@@ -3,6 +3,7 @@ package protocol
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -41,16 +42,27 @@ func newKeymapFile(text []byte) (*fd.FD, uint32, error) {
 	if len(text) == 0 || len(text) > maxKeymapSize {
 		return nil, 0, fmt.Errorf("protocol: keymap of %d bytes: want 1 to %d", len(text), maxKeymapSize)
 	}
-	n, err := unix.MemfdCreate("scanout-keymap", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-	if err != nil {
-		return nil, 0, fmt.Errorf("protocol: memfd_create for the keymap: %w", err)
-	}
-	f, err := fd.New(n, "xkb keymap")
+	data := make([]byte, len(text)+1) // NUL-terminated, as xkbcommon expects
+	copy(data, text)
+	f, err := sealedFile("xkb keymap", data)
 	if err != nil {
 		return nil, 0, err
 	}
-	data := make([]byte, len(text)+1)
-	copy(data, text)
+	return f, uint32(len(data)), nil
+}
+
+// sealedFile returns a sealed memfd holding data (name says what it is, in
+// errors and fd traces): clients map it read-only and can neither change
+// nor shrink it under the compositor.
+func sealedFile(name string, data []byte) (*fd.FD, error) {
+	n, err := unix.MemfdCreate("scanout-"+strings.ReplaceAll(name, " ", "-"), unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("protocol: memfd_create for the %s: %w", name, err)
+	}
+	f, err := fd.New(n, name)
+	if err != nil {
+		return nil, err
+	}
 	err = f.Control(func(n int) error {
 		for off := 0; off < len(data); {
 			w, err := unix.Write(n, data[off:])
@@ -64,7 +76,7 @@ func newKeymapFile(text []byte) (*fd.FD, uint32, error) {
 	})
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("protocol: writing and sealing the keymap: %w", err)
+		return nil, fmt.Errorf("protocol: writing and sealing the %s: %w", name, err)
 	}
-	return f, uint32(len(data)), nil
+	return f, nil
 }

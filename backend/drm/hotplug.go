@@ -1,43 +1,23 @@
 package drm
 
 import (
-	"bytes"
-	"fmt"
+	"errors"
 	"path/filepath"
-	"strings"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/go-scanout/scanout/internal/fd"
+	"github.com/go-scanout/scanout/internal/uevent"
 	"github.com/go-scanout/scanout/kms"
 )
 
-// uevents is a NETLINK_KOBJECT_UEVENT socket subscribed to the kernel's
-// broadcast group.
-type uevents struct {
-	f   *fd.FD
-	buf []byte
-}
+// uevents is the kernel's uevent broadcast, followed for connector
+// hotplug.
+type uevents struct{ s *uevent.Socket }
 
 func openUevents() (*uevents, error) {
-	s, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_KOBJECT_UEVENT)
+	s, err := uevent.Open("drm connector hotplug")
 	if err != nil {
-		return nil, fmt.Errorf("netlink uevent socket: %w", err)
-	}
-	if err := unix.Bind(s, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1}); err != nil {
-		unix.Close(s)
-		return nil, fmt.Errorf("bind netlink uevent socket to the kernel group: %w", err)
-	}
-	f, err := fd.New(s, "netlink uevents")
-	if err != nil {
-		unix.Close(s)
 		return nil, err
 	}
-	if err := f.SetNonblock(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &uevents{f: f, buf: make([]byte, 8192)}, nil
+	return &uevents{s: s}, nil
 }
 
 // run reads uevents and sends the card name ("card1") of each DRM
@@ -45,22 +25,19 @@ func openUevents() (*uevents, error) {
 func (u *uevents) run(node string, out chan<- string) {
 	card := filepath.Base(node)
 	for {
-		var n int
-		var rerr error
-		err := u.f.Read(func(raw int) bool {
-			n, _, rerr = unix.Recvfrom(raw, u.buf, 0)
-			return rerr != unix.EAGAIN
-		})
+		e, err := u.s.Next()
+		if errors.Is(err, uevent.ErrOverflow) {
+			// events were lost: the connector may have changed
+			select {
+			case out <- card:
+			default:
+			}
+			continue
+		}
 		if err != nil {
 			return
 		}
-		if rerr != nil {
-			if rerr == unix.ENOBUFS {
-				continue // overflow: events lost, keep listening
-			}
-			return
-		}
-		if ev, ok := parseUevent(u.buf[:n]); ok && ev.hotplug && ev.card == card {
+		if ev, ok := hotplugOf(&e); ok && ev.hotplug && ev.card == card {
 			select {
 			case out <- card:
 			default:
@@ -70,42 +47,30 @@ func (u *uevents) run(node string, out chan<- string) {
 }
 
 // Close stops run.
-func (u *uevents) Close() error { return u.f.Close() }
+func (u *uevents) Close() error { return u.s.Close() }
 
-type uevent struct {
-	action, subsystem, card string
-	hotplug                 bool
+type hotplugEvent struct {
+	card    string
+	hotplug bool
 }
 
-// parseUevent reads a kernel uevent: "change@/devices/.../drm/card1\0"
-// followed by KEY=value strings separated by NULs. Messages from udevd
-// ("libudev" magic) are ignored.
-func parseUevent(b []byte) (uevent, bool) {
-	var ev uevent
-	if bytes.HasPrefix(b, []byte("libudev")) {
-		return ev, false
+// parseUevent reads a kernel uevent message and reports DRM change events
+// (see hotplugOf).
+func parseUevent(b []byte) (hotplugEvent, bool) {
+	e, ok := uevent.Parse(b)
+	if !ok {
+		return hotplugEvent{}, false
 	}
-	parts := bytes.Split(b, []byte{0})
-	if len(parts) < 2 || !bytes.Contains(parts[0], []byte("@")) {
-		return ev, false
-	}
-	for _, p := range parts[1:] {
-		k, v, ok := strings.Cut(string(p), "=")
-		if !ok {
-			continue
-		}
-		switch k {
-		case "ACTION":
-			ev.action = v
-		case "SUBSYSTEM":
-			ev.subsystem = v
-		case "DEVNAME":
-			ev.card = filepath.Base(v)
-		case "HOTPLUG", "SYNTH_ARG_HOTPLUG":
-			ev.hotplug = v == "1"
-		}
-	}
-	return ev, ev.subsystem == "drm" && ev.action == "change"
+	return hotplugOf(&e)
+}
+
+// hotplugOf reports a DRM "change" uevent: the card it concerns and
+// whether it is a connector hotplug (HOTPLUG=1, or SYNTH_ARG_HOTPLUG=1 for
+// one synthesised through sysfs).
+func hotplugOf(e *uevent.Event) (hotplugEvent, bool) {
+	ev := hotplugEvent{card: filepath.Base(e.DevName)}
+	ev.hotplug = e.Get("HOTPLUG") == "1" || e.Get("SYNTH_ARG_HOTPLUG") == "1"
+	return ev, e.Subsystem == "drm" && e.Action == "change"
 }
 
 // hotplugged re-reads the connector after a hotplug event and modesets

@@ -13,16 +13,7 @@ import (
 func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn, recvflags int, err error) {
 	var iov unix.Iovec
 	var msg unix.Msghdr
-	if len(p) > 0 {
-		iov.Base = &p[0]
-		iov.SetLen(len(p))
-		msg.Iov = &iov
-		msg.Iovlen = 1
-	}
-	if len(oob) > 0 {
-		msg.Control = &oob[0]
-		msg.SetControllen(len(oob))
-	}
+	setMsg(&msg, &iov, p, oob)
 	r, _, e := sockcall(unix.SYS_RECVMSG, fd, &msg, flags)
 	if e != 0 {
 		return 0, 0, 0, e
@@ -35,21 +26,26 @@ func Recvmsg(fd int, p, oob []byte, flags int) (n, oobn, recvflags int, err erro
 func Sendmsg(fd int, p, oob []byte, flags int) (n int, err error) {
 	var iov unix.Iovec
 	var msg unix.Msghdr
+	setMsg(&msg, &iov, p, oob)
+	r, _, e := sockcall(unix.SYS_SENDMSG, fd, &msg, flags)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// setMsg points msg at the data p (through iov) and the control bytes oob.
+func setMsg(msg *unix.Msghdr, iov *unix.Iovec, p, oob []byte) {
 	if len(p) > 0 {
 		iov.Base = &p[0]
 		iov.SetLen(len(p))
-		msg.Iov = &iov
+		msg.Iov = iov
 		msg.Iovlen = 1
 	}
 	if len(oob) > 0 {
 		msg.Control = &oob[0]
 		msg.SetControllen(len(oob))
 	}
-	r, _, e := sockcall(unix.SYS_SENDMSG, fd, &msg, flags)
-	if e != 0 {
-		return 0, e
-	}
-	return int(r), nil
 }
 
 // sockcall makes a recvmsg or sendmsg call. With MSG_DONTWAIT the call
