@@ -270,11 +270,11 @@ func (p *plan) run(r image.Rectangle) {
 	// Rotated by 90 or 270 degrees: a destination row walks down a source
 	// column, touching one cache line per pixel. Going through the
 	// rectangle in blocks of rotBlock columns keeps those lines in L1 for
-	// the next rows, which read the neighbouring pixels. SIMD kernels
-	// transpose 8x8 tiles of unscaled 8888 sources instead, 8 rows at a
-	// time; the rows left over take the per-row path.
+	// the next rows, which read the neighbouring pixels. Unscaled 8888
+	// sources go through 8x8 tile transposes instead (rotate8), 8 rows at
+	// a time; the rows left over take the per-row path.
 	y0 := r.Min.Y
-	if simdOK && p.sk.is8888() && !p.scaled() {
+	if p.sk.is8888() && !p.scaled() {
 		y0 = p.runRotated(r, &sbuf, &dbuf)
 	}
 	for bx := r.Min.X; bx < r.Max.X; bx += rotBlock {
@@ -297,8 +297,8 @@ func (p *plan) run(r image.Rectangle) {
 const rotBlock = 64
 
 // runRotated draws the rows of r in whole groups of 8 for an unscaled 8888
-// source rotated by 90 or 270 degrees (flipped or not), with the SIMD 8x8
-// transpose, and returns the first row it left to the caller.
+// source rotated by 90 or 270 degrees (flipped or not), with 8x8 tile
+// transposes, and returns the first row it left to the caller.
 func (p *plan) runRotated(r image.Rectangle, sbuf, dbuf *scratch) int {
 	var strip [8 * rotBlock * 4]byte
 	dst, src := p.dst, p.src
@@ -328,7 +328,7 @@ func (p *plan) runRotated(r image.Rectangle, sbuf, dbuf *scratch) int {
 				first -= 28 // the 8 pixels of a column run right to left
 			}
 			nt := n / 8
-			rotate8SIMD(out, ostride, src.Pix, first, stepI, stepJ < 0, nt, or)
+			rotate8(out, ostride, src.Pix, first, stepI, stepJ < 0, nt, or)
 			for j := 0; j < 8; j++ {
 				row := out[j*ostride:][:n*4]
 				for i := 8 * nt; i < n; i++ {

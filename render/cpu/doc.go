@@ -46,7 +46,12 @@
 // architecture runs, and, in binaries built with GOEXPERIMENT=simd on
 // amd64 CPUs with AVX2 (checked at run time, see [SIMD]), simd/archsimd
 // kernels that process 8 to 16 pixels per step and clear the upper AVX
-// state when they return. Adding NEON means one file defining the same
+// state when they return. The SIMD build also scales without gathers (the
+// sample positions of a column chunk become shuffle indices once, reused
+// by every row), rotates by 90 and 270 degrees through 8x8 register
+// transposes, and copies large same-format images with non-temporal
+// stores (one small assembly routine, stream_amd64.s: simd/archsimd has
+// no streaming store). Adding NEON means one file defining the same
 // kernel functions for arm64 (kernels.go explains the dispatch).
 //
 // Damage rectangles that continue each other (a row of tiles) are merged

@@ -73,3 +73,13 @@ func nv12Row(dst, y, uv []byte, x0, n int, bgr bool) {
 	}
 	nv12SWAR(dst, y, uv, x0, n, bgr)
 }
+
+// rotate8 transposes nt 8x8 tiles for a 90 or 270 degree rotation (see
+// rotate8SIMD).
+func rotate8(dst []byte, dstStride int, src []byte, off, stepI int, rev bool, nt int, or uint32) {
+	if simdOK {
+		rotate8SIMD(dst, dstStride, src, off, stepI, rev, nt, or)
+		return
+	}
+	rotate8SWAR(dst, dstStride, src, off, stepI, rev, nt, or)
+}

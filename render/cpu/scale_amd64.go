@@ -110,16 +110,29 @@ func bilinearVSIMD(vw []uint32, top, bot []byte, m int, wy uint32) {
 	wt := archsimd.BroadcastUint16x16(uint16(128 - wy))
 	wb := archsimd.BroadcastUint16x16(uint16(wy))
 	top, bot, vw = top[:4*m], bot[:4*m], vw[:2*m]
-	for len(top) >= 16 && len(bot) >= 16 && len(vw) >= 8 {
-		t := archsimd.LoadUint8x16((*[16]byte)(top)).ExtendToUint16()
-		b := archsimd.LoadUint8x16((*[16]byte)(bot)).ExtendToUint16()
-		t.Mul(wt).Add(b.Mul(wb)).AsUint32x8().Store((*[8]uint32)(vw))
-		top, bot, vw = top[16:], bot[16:], vw[8:]
+	// Indexing with [i:i+16] (not advancing slices) keeps each bounds
+	// check to two compares.
+	c := 0
+	for ; c+8 <= m; c += 8 {
+		tp := (*[32]byte)(top[4*c : 4*c+32])
+		bp := (*[32]byte)(bot[4*c : 4*c+32])
+		wp := (*[16]uint32)(vw[2*c : 2*c+16])
+		t0 := archsimd.LoadUint8x16((*[16]byte)(tp[:16])).ExtendToUint16()
+		b0 := archsimd.LoadUint8x16((*[16]byte)(bp[:16])).ExtendToUint16()
+		t1 := archsimd.LoadUint8x16((*[16]byte)(tp[16:])).ExtendToUint16()
+		b1 := archsimd.LoadUint8x16((*[16]byte)(bp[16:])).ExtendToUint16()
+		t0.Mul(wt).Add(b0.Mul(wb)).AsUint32x8().Store((*[8]uint32)(wp[:8]))
+		t1.Mul(wt).Add(b1.Mul(wb)).AsUint32x8().Store((*[8]uint32)(wp[8:]))
+	}
+	if c+4 <= m {
+		t := archsimd.LoadUint8x16((*[16]byte)(top[4*c : 4*c+16])).ExtendToUint16()
+		b := archsimd.LoadUint8x16((*[16]byte)(bot[4*c : 4*c+16])).ExtendToUint16()
+		t.Mul(wt).Add(b.Mul(wb)).AsUint32x8().Store((*[8]uint32)(vw[2*c : 2*c+8]))
+		c += 4
 	}
 	archsimd.ClearAVXUpperBits()
-	for len(top) >= 4 && len(bot) >= 4 && len(vw) >= 2 {
-		vw[0], vw[1] = vcolWords(top, bot, wy)
-		top, bot, vw = top[4:], bot[4:], vw[2:]
+	for ; c < m; c++ {
+		vw[2*c], vw[2*c+1] = vcolWords(top[4*c:], bot[4*c:], wy)
 	}
 }
 
@@ -234,14 +247,38 @@ func nearestSIMD(out, row []byte, sp *scalePlan, xa []int32, n int) {
 // Destination row j of tile t is dst[j*dstStride+32t:][:32]. Every pixel
 // is ORed with or (0xff000000 makes an X source opaque).
 func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool, nt int, or uint32) {
-	ov := archsimd.BroadcastUint32x8(or).AsUint64x4()
-	for t := 0; t < nt; t++ {
-		o := off + 8*t*stepI
-		ld := func(r int) archsimd.Uint32x8 {
-			return archsimd.LoadUint8x32((*[32]byte)(src[o+r*stepI:][:32])).AsUint32x8()
+	if nt <= 0 {
+		return
+	}
+	// The 8 destination rows (bottom first when rev) and the 8 source
+	// columns of the first tile, resolved once: the loop then indexes
+	// with constants and one add per tile.
+	var d [8][]byte
+	for j := range d {
+		dj := j
+		if rev {
+			dj = 7 - j
 		}
-		v0, v1, v2, v3 := ld(0), ld(1), ld(2), ld(3)
-		v4, v5, v6, v7 := ld(4), ld(5), ld(6), ld(7)
+		d[j] = dst[dj*dstStride:][:32*nt]
+	}
+	var o [8]int
+	for r := range o {
+		o[r] = off + r*stepI
+	}
+	step := 8 * stepI
+	ov := archsimd.BroadcastUint32x8(or).AsUint64x4()
+	for t := 0; t < 32*nt; t += 32 {
+		v0 := archsimd.LoadUint8x32((*[32]byte)(src[o[0]:o[0]+32])).AsUint32x8()
+		v1 := archsimd.LoadUint8x32((*[32]byte)(src[o[1]:o[1]+32])).AsUint32x8()
+		v2 := archsimd.LoadUint8x32((*[32]byte)(src[o[2]:o[2]+32])).AsUint32x8()
+		v3 := archsimd.LoadUint8x32((*[32]byte)(src[o[3]:o[3]+32])).AsUint32x8()
+		v4 := archsimd.LoadUint8x32((*[32]byte)(src[o[4]:o[4]+32])).AsUint32x8()
+		v5 := archsimd.LoadUint8x32((*[32]byte)(src[o[5]:o[5]+32])).AsUint32x8()
+		v6 := archsimd.LoadUint8x32((*[32]byte)(src[o[6]:o[6]+32])).AsUint32x8()
+		v7 := archsimd.LoadUint8x32((*[32]byte)(src[o[7]:o[7]+32])).AsUint32x8()
+		for r := range o {
+			o[r] += step
+		}
 		t0, t1 := v0.InterleaveLoGrouped(v1).AsUint64x4(), v0.InterleaveHiGrouped(v1).AsUint64x4()
 		t2, t3 := v2.InterleaveLoGrouped(v3).AsUint64x4(), v2.InterleaveHiGrouped(v3).AsUint64x4()
 		t4, t5 := v4.InterleaveLoGrouped(v5).AsUint64x4(), v4.InterleaveHiGrouped(v5).AsUint64x4()
@@ -251,19 +288,14 @@ func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool
 		u4, u5 := t4.InterleaveLoGrouped(t6), t4.InterleaveHiGrouped(t6)
 		u6, u7 := t5.InterleaveLoGrouped(t7), t5.InterleaveHiGrouped(t7)
 		// Row j holds source pixel j of every column.
-		rows := [8]archsimd.Uint64x4{
-			u0.Select128FromPair(0, 2, u4), u1.Select128FromPair(0, 2, u5),
-			u2.Select128FromPair(0, 2, u6), u3.Select128FromPair(0, 2, u7),
-			u0.Select128FromPair(1, 3, u4), u1.Select128FromPair(1, 3, u5),
-			u2.Select128FromPair(1, 3, u6), u3.Select128FromPair(1, 3, u7),
-		}
-		for j := 0; j < 8; j++ {
-			dj := j
-			if rev {
-				dj = 7 - j
-			}
-			rows[j].Or(ov).AsUint8x32().Store((*[32]byte)(dst[dj*dstStride+32*t:][:32]))
-		}
+		u0.Select128FromPair(0, 2, u4).Or(ov).AsUint8x32().Store((*[32]byte)(d[0][t:t+32]))
+		u1.Select128FromPair(0, 2, u5).Or(ov).AsUint8x32().Store((*[32]byte)(d[1][t:t+32]))
+		u2.Select128FromPair(0, 2, u6).Or(ov).AsUint8x32().Store((*[32]byte)(d[2][t:t+32]))
+		u3.Select128FromPair(0, 2, u7).Or(ov).AsUint8x32().Store((*[32]byte)(d[3][t:t+32]))
+		u0.Select128FromPair(1, 3, u4).Or(ov).AsUint8x32().Store((*[32]byte)(d[4][t:t+32]))
+		u1.Select128FromPair(1, 3, u5).Or(ov).AsUint8x32().Store((*[32]byte)(d[5][t:t+32]))
+		u2.Select128FromPair(1, 3, u6).Or(ov).AsUint8x32().Store((*[32]byte)(d[6][t:t+32]))
+		u3.Select128FromPair(1, 3, u7).Or(ov).AsUint8x32().Store((*[32]byte)(d[7][t:t+32]))
 	}
 	archsimd.ClearAVXUpperBits()
 }

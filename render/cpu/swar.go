@@ -268,3 +268,31 @@ func nv12SWAR(dst, y, uv []byte, x0, n int, bgr bool) {
 		binary.LittleEndian.PutUint32(dst[4*i:], p)
 	}
 }
+
+// rotate8SWAR is rotate8SIMD in scalar code, the path for 90 and 270
+// degree rotations without SIMD kernels: the same 8x8 tiles (the source
+// is read as 32-byte rows, the destination written as 32-byte columns,
+// both in L1), one pixel per load and store.
+func rotate8SWAR(dst []byte, dstStride int, src []byte, off, stepI int, rev bool, nt int, or uint32) {
+	if nt <= 0 {
+		return
+	}
+	var d [8][]byte
+	for j := range d {
+		dj := j
+		if rev {
+			dj = 7 - j
+		}
+		d[j] = dst[dj*dstStride:][:32*nt]
+	}
+	for t := 0; t < 32*nt; t += 32 {
+		for r := 0; r < 8; r++ {
+			o := off + (t/4+r)*stepI
+			s := (*[32]byte)(src[o : o+32])
+			c := t + 4*r
+			for j := range d {
+				binary.LittleEndian.PutUint32(d[j][c:c+4], binary.LittleEndian.Uint32(s[4*j:])|or)
+			}
+		}
+	}
+}
