@@ -268,14 +268,14 @@ func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool
 	step := 8 * stepI
 	ov := archsimd.BroadcastUint32x8(or).AsUint64x4()
 	for t := 0; t < 32*nt; t += 32 {
-		v0 := archsimd.LoadUint8x32((*[32]byte)(src[o[0]:o[0]+32])).AsUint32x8()
-		v1 := archsimd.LoadUint8x32((*[32]byte)(src[o[1]:o[1]+32])).AsUint32x8()
-		v2 := archsimd.LoadUint8x32((*[32]byte)(src[o[2]:o[2]+32])).AsUint32x8()
-		v3 := archsimd.LoadUint8x32((*[32]byte)(src[o[3]:o[3]+32])).AsUint32x8()
-		v4 := archsimd.LoadUint8x32((*[32]byte)(src[o[4]:o[4]+32])).AsUint32x8()
-		v5 := archsimd.LoadUint8x32((*[32]byte)(src[o[5]:o[5]+32])).AsUint32x8()
-		v6 := archsimd.LoadUint8x32((*[32]byte)(src[o[6]:o[6]+32])).AsUint32x8()
-		v7 := archsimd.LoadUint8x32((*[32]byte)(src[o[7]:o[7]+32])).AsUint32x8()
+		v0 := archsimd.LoadUint8x32((*[32]byte)(src[o[0] : o[0]+32])).AsUint32x8()
+		v1 := archsimd.LoadUint8x32((*[32]byte)(src[o[1] : o[1]+32])).AsUint32x8()
+		v2 := archsimd.LoadUint8x32((*[32]byte)(src[o[2] : o[2]+32])).AsUint32x8()
+		v3 := archsimd.LoadUint8x32((*[32]byte)(src[o[3] : o[3]+32])).AsUint32x8()
+		v4 := archsimd.LoadUint8x32((*[32]byte)(src[o[4] : o[4]+32])).AsUint32x8()
+		v5 := archsimd.LoadUint8x32((*[32]byte)(src[o[5] : o[5]+32])).AsUint32x8()
+		v6 := archsimd.LoadUint8x32((*[32]byte)(src[o[6] : o[6]+32])).AsUint32x8()
+		v7 := archsimd.LoadUint8x32((*[32]byte)(src[o[7] : o[7]+32])).AsUint32x8()
 		for r := range o {
 			o[r] += step
 		}
@@ -288,14 +288,14 @@ func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool
 		u4, u5 := t4.InterleaveLoGrouped(t6), t4.InterleaveHiGrouped(t6)
 		u6, u7 := t5.InterleaveLoGrouped(t7), t5.InterleaveHiGrouped(t7)
 		// Row j holds source pixel j of every column.
-		u0.Select128FromPair(0, 2, u4).Or(ov).AsUint8x32().Store((*[32]byte)(d[0][t:t+32]))
-		u1.Select128FromPair(0, 2, u5).Or(ov).AsUint8x32().Store((*[32]byte)(d[1][t:t+32]))
-		u2.Select128FromPair(0, 2, u6).Or(ov).AsUint8x32().Store((*[32]byte)(d[2][t:t+32]))
-		u3.Select128FromPair(0, 2, u7).Or(ov).AsUint8x32().Store((*[32]byte)(d[3][t:t+32]))
-		u0.Select128FromPair(1, 3, u4).Or(ov).AsUint8x32().Store((*[32]byte)(d[4][t:t+32]))
-		u1.Select128FromPair(1, 3, u5).Or(ov).AsUint8x32().Store((*[32]byte)(d[5][t:t+32]))
-		u2.Select128FromPair(1, 3, u6).Or(ov).AsUint8x32().Store((*[32]byte)(d[6][t:t+32]))
-		u3.Select128FromPair(1, 3, u7).Or(ov).AsUint8x32().Store((*[32]byte)(d[7][t:t+32]))
+		u0.Select128FromPair(0, 2, u4).Or(ov).AsUint8x32().Store((*[32]byte)(d[0][t : t+32]))
+		u1.Select128FromPair(0, 2, u5).Or(ov).AsUint8x32().Store((*[32]byte)(d[1][t : t+32]))
+		u2.Select128FromPair(0, 2, u6).Or(ov).AsUint8x32().Store((*[32]byte)(d[2][t : t+32]))
+		u3.Select128FromPair(0, 2, u7).Or(ov).AsUint8x32().Store((*[32]byte)(d[3][t : t+32]))
+		u0.Select128FromPair(1, 3, u4).Or(ov).AsUint8x32().Store((*[32]byte)(d[4][t : t+32]))
+		u1.Select128FromPair(1, 3, u5).Or(ov).AsUint8x32().Store((*[32]byte)(d[5][t : t+32]))
+		u2.Select128FromPair(1, 3, u6).Or(ov).AsUint8x32().Store((*[32]byte)(d[6][t : t+32]))
+		u3.Select128FromPair(1, 3, u7).Or(ov).AsUint8x32().Store((*[32]byte)(d[7][t : t+32]))
 	}
 	archsimd.ClearAVXUpperBits()
 }
