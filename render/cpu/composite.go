@@ -25,7 +25,7 @@ type plan struct {
 
 	sr, dr image.Rectangle // source and destination rectangles
 
-	nt bool // large same-format copy: non-temporal stores (see ntMin)
+	nt bool // large copy or RGB565 expansion: non-temporal stores (see ntMin)
 
 	affine bool // scaled or transformed
 	filter Filter
@@ -100,9 +100,11 @@ func Composite(dst, src *Image, b *Blit, damage []image.Rectangle) error {
 		p.setAffine(b.Transform)
 	}
 	clip := p.dr.Intersect(dst.Bounds())
-	// A copy that overflows the caches anyway writes with non-temporal
-	// stores (SIMD builds): no read of the destination before each write.
-	p.nt = simdOK && !p.affine && p.op == Src && p.alpha == 0xff && p.sk == p.dk &&
+	// A copy or RGB565 expansion that overflows the caches anyway writes
+	// with non-temporal stores (SIMD builds): no read of the destination
+	// before each write.
+	p.nt = simdOK && !p.affine && p.op == Src && p.alpha == 0xff &&
+		(p.sk == p.dk || p.sk == kRGB565 && p.dk.is8888() && !p.dk.bgr()) &&
 		clip.Dx()*clip.Dy()*p.dk.bpp() >= ntMin
 	if len(damage) == 0 {
 		p.run(clip)
@@ -121,10 +123,10 @@ func Composite(dst, src *Image, b *Blit, damage []image.Rectangle) error {
 	return nil
 }
 
-// ntMin is the destination size from which same-format copies use
-// non-temporal stores: half a 1080p XRGB8888 frame, beyond the L2 of the
-// machines measured, so the destination would not have stayed in a
-// private cache anyway. Measured in docs/render-cpu.md.
+// ntMin is the destination size from which same-format copies and RGB565
+// expansions use non-temporal stores: half a 1080p XRGB8888 frame, beyond
+// the L2 of the machines measured, so the destination would not have
+// stayed in a private cache anyway. Measured in docs/render-cpu.md.
 const ntMin = 4 << 20
 
 // merger coalesces consecutive damage rectangles that share a row span
@@ -524,6 +526,8 @@ func (p *plan) direct(drow []byte, sx, sy, n int) bool {
 		default:
 			copy(drow, srow)
 		}
+	case sk == kRGB565 && p.nt:
+		expand565NT(drow, srow, n)
 	case sk == kRGB565:
 		expand565(drow, srow, n, dk.bgr())
 	default: // 8888 to 565

@@ -457,6 +457,26 @@ func TestLargeCopies(t *testing.T) {
 	for _, stride := range []int{w * 4, w*4 + 20} { // one contiguous copy; row copies
 		largeCopies(t, w, h, stride)
 	}
+	// And a large RGB565 expansion (non-temporal too), rows starting at
+	// every alignment modulo 32 bytes.
+	src := img(allocator.RGB565, w, h, 2*w+6, (2*w+6)*h)
+	for i := range src.Pix {
+		src.Pix[i] = byte(i*7 + i>>11)
+	}
+	dstride := 4*w + 4
+	a := img(allocator.XRGB8888, w, h, dstride, dstride*h)
+	b := img(allocator.XRGB8888, w, h, dstride, dstride*h)
+	blit := &Blit{Src: image.Rect(1, 0, w, h), Dst: image.Rect(0, 0, w-1, h), Alpha: Opaque}
+	restore := setSIMD(false)
+	err1 := Composite(a, src, blit, nil)
+	restore()
+	err2 := Composite(b, src, blit, nil)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("RGB565: %v, %v", err1, err2)
+	}
+	if string(a.Pix) != string(b.Pix) {
+		t.Errorf("RGB565 expansion: SIMD build differs from the SWAR one")
+	}
 }
 
 func largeCopies(t *testing.T, w, h, stride int) {
@@ -488,6 +508,29 @@ func largeCopies(t *testing.T, w, h, stride int) {
 		}
 		if string(a.Pix) != string(b.Pix) {
 			t.Errorf("%s, stride %d: SIMD build's copy differs from the SWAR one", c.name, stride)
+		}
+	}
+}
+
+// TestExpand565NT checks the non-temporal RGB565 expansion at every
+// destination alignment (including ones it must refuse) and lengths
+// around its block size against the SWAR kernel.
+func TestExpand565NT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	src := make([]byte, 2*1300)
+	for i := range src {
+		src[i] = byte(rng.Uint32())
+	}
+	for off := 0; off < 36; off++ {
+		for _, n := range []int{1, 15, 16, 17, 1023, 1024, 1025, 1039, 1040, 1041, 1299} {
+			want := make([]byte, 4*1300+64)
+			got := make([]byte, 4*1300+64)
+			from565SWAR(want[off:], src, n, false)
+			expand565NT(got[off:], src, n)
+			sfence()
+			if string(got) != string(want) {
+				t.Fatalf("offset %d, %d pixels: differs from the SWAR expansion", off, n)
+			}
 		}
 	}
 }

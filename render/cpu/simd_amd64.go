@@ -53,6 +53,28 @@ func copyNT(dst, src []byte) {
 	streamCopy(dst, src)
 }
 
+// from565NT is from565SIMD with non-temporal stores (stream_amd64.s): it
+// converts pixels [skip, skip+done) and leaves the rest to the caller.
+//
+//go:noescape
+func from565NT(dst, src []byte, n int) (skip, done int)
+
+// expand565NT is expand565 (ARGB order) writing dst with non-temporal
+// stores where it can; the caller calls sfence before returning.
+func expand565NT(dst, src []byte, n int) {
+	if n < ntRun/4 || len(dst) < 4*n || len(src) < 2*n {
+		expand565(dst, src, n, false)
+		return
+	}
+	skip, done := from565NT(dst, src, n)
+	if skip > 0 {
+		from565SWAR(dst, src, skip, false)
+	}
+	if k := skip + done; k < n {
+		expand565(dst[4*k:], src[2*k:], n-k, false)
+	}
+}
+
 // ntRun is the shortest run copyNT writes with non-temporal stores.
 const ntRun = 4096
 

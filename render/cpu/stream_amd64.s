@@ -2,10 +2,11 @@
 
 #include "textflag.h"
 
-// Non-temporal copy for large SRC copies. simd/archsimd (Go 1.26) has no
-// streaming store, and copy() uses REP MOVSB on CPUs with ERMS and FSRM,
-// which reads every destination line before writing it; see
-// docs/render-cpu.md for the measurements that justify this file.
+// Non-temporal stores for large SRC copies and RGB565 expansions.
+// simd/archsimd (Go 1.26) has no streaming store, and copy() uses REP
+// MOVSB on CPUs with ERMS and FSRM, which reads every destination line
+// before writing it; see docs/render-cpu.md for the measurements that
+// justify this file.
 
 // func streamCopy(dst, src []byte)
 // Copies len(src) bytes (at least 64; len(dst) >= len(src): both checked
@@ -66,4 +67,75 @@ done:
 // Orders the non-temporal stores before every later store.
 TEXT ·sfence(SB), NOSPLIT, $0-0
 	SFENCE
+	RET
+
+// func from565NT(dst, src []byte, n int) (skip, done int)
+// Expands RGB565 pixels to ARGB8888 (alpha 0xff) as from565SIMD does,
+// storing with VMOVNTDQ: the destination is written without being read.
+// It leaves the first skip pixels (up to dst's next 32-byte boundary) and
+// the pixels after skip+done (fewer than 16) to the caller, and converts
+// none (skip = n) when dst is not 4-byte aligned. The caller checked
+// len(dst) >= 4n and len(src) >= 2n, and calls sfence afterwards.
+TEXT ·from565NT(SB), NOSPLIT, $0-72
+	MOVQ	dst_base+0(FP), DI
+	MOVQ	src_base+24(FP), SI
+	MOVQ	n+48(FP), BX
+	MOVQ	BX, skip+56(FP)
+	MOVQ	$0, done+64(FP)
+	MOVQ	DI, AX
+	TESTQ	$3, AX
+	JNZ	nt565ret
+	// Head pixels before the 32-byte boundary: ((32 - DI&31) & 31) / 4.
+	NEGQ	AX
+	ANDQ	$31, AX
+	SHRQ	$2, AX
+	CMPQ	AX, BX
+	JA	nt565ret
+	MOVQ	AX, skip+56(FP)
+	SUBQ	AX, BX
+	LEAQ	(DI)(AX*4), DI
+	LEAQ	(SI)(AX*2), SI
+	SHRQ	$4, BX
+	SHLQ	$4, BX
+	MOVQ	BX, done+64(FP)
+	SHRQ	$4, BX
+	JZ	nt565ret
+	MOVL	$0xf800, AX
+	VMOVD	AX, X8
+	VPBROADCASTW	X8, Y8 // red mask
+	MOVL	$0x07e0, AX
+	VMOVD	AX, X9
+	VPBROADCASTW	X9, Y9 // green mask
+	MOVL	$264, AX
+	VMOVD	AX, X10
+	VPBROADCASTW	X10, Y10 // r5, b5 -> 8 bits: mulhi(x<<11, 264)
+	MOVL	$8320, AX
+	VMOVD	AX, X11
+	VPBROADCASTW	X11, Y11 // g6 -> 8 bits: mulhi(g<<5, 8320)
+	MOVL	$0xff00, AX
+	VMOVD	AX, X12
+	VPBROADCASTW	X12, Y12 // alpha
+nt565loop:
+	VMOVDQU	(SI), Y0
+	VPAND	Y0, Y8, Y1
+	VPMULHUW	Y1, Y10, Y1 // r
+	VPAND	Y0, Y9, Y2
+	VPMULHUW	Y2, Y11, Y2 // g
+	VPSLLW	$11, Y0, Y3
+	VPMULHUW	Y3, Y10, Y3 // b
+	VPSLLW	$8, Y2, Y2
+	VPOR	Y2, Y3, Y3 // b | g<<8
+	VPOR	Y1, Y12, Y1 // r | 0xff00
+	VPUNPCKLWD	Y1, Y3, Y4 // pixels 0-3, 8-11
+	VPUNPCKHWD	Y1, Y3, Y5 // pixels 4-7, 12-15
+	VPERM2I128	$0x20, Y5, Y4, Y6
+	VPERM2I128	$0x31, Y5, Y4, Y7
+	VMOVNTDQ	Y6, (DI)
+	VMOVNTDQ	Y7, 32(DI)
+	ADDQ	$32, SI
+	ADDQ	$64, DI
+	DECQ	BX
+	JNZ	nt565loop
+	VZEROUPPER
+nt565ret:
 	RET
