@@ -86,7 +86,7 @@ func (d *Device) ReadEvents(h func(Event)) error {
 // pending events into evBuf (under evMu).
 func (d *Device) readEventsOnce(raw int) bool {
 	for {
-		d.evN, d.evErr = unix.Read(raw, d.evBuf)
+		d.evN, d.evErr = uapi.ReadNonblock(raw, d.evBuf)
 		if d.evErr != unix.EINTR {
 			return d.evErr != unix.EAGAIN
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-scanout/scanout/allocator"
 	"github.com/go-scanout/scanout/backend"
 	"github.com/go-scanout/scanout/compositor"
+	"github.com/go-scanout/scanout/internal/monoclock"
 	"github.com/go-scanout/scanout/protocol"
 	"github.com/go-scanout/scanout/render"
 )
@@ -192,7 +193,18 @@ func (o *Output) loop(ctx context.Context) {
 	// The clock ticks only while there is something to show: an idle
 	// output sleeps until the compositor kicks it, then presents on the
 	// next tick of its refresh grid (as a display presents at the next
-	// vblank), so an idle kiosk costs no wake-ups at all.
+	// vblank), so an idle kiosk costs no wake-ups at all. The tick is a
+	// timerfd (monoclock.Timer) rather than a Go timer: with no Go timer
+	// pending, the runtime's poller sleeps without a timeout, which makes
+	// every wake-up by a client cheaper; a Go timer is the fallback.
+	var tfd *monoclock.Timer
+	if o.cfg.RefreshHz > 0 {
+		if t, err := monoclock.NewTimer(); err == nil {
+			tfd = t
+			defer t.Close()
+			go func() { <-ctx.Done(); t.Close() }()
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -207,8 +219,15 @@ func (o *Output) loop(ctx context.Context) {
 			}
 			continue
 		}
-		if o.cfg.RefreshHz > 0 {
-			timer.Reset(o.untilNextTick())
+		switch {
+		case tfd != nil:
+			next, _ := o.nextTick()
+			if tfd.ArmAt(o.b.startMono+next) != nil || tfd.Wait() != nil {
+				return // closed: ctx is done
+			}
+		case o.cfg.RefreshHz > 0:
+			next, now := o.nextTick()
+			timer.Reset(next - now)
 			select {
 			case <-ctx.Done():
 				return
@@ -221,11 +240,12 @@ func (o *Output) loop(ctx context.Context) {
 	}
 }
 
-// untilNextTick returns the time to the next tick of the output's refresh
-// grid (ticks at multiples of the period since the backend started).
-func (o *Output) untilNextTick() time.Duration {
-	now := time.Since(o.b.start)
-	return (now/o.period+1)*o.period - now
+// nextTick returns the next tick of the output's refresh grid (ticks at
+// multiples of the period since the backend started) and the current
+// time, both as offsets from the start.
+func (o *Output) nextTick() (next, now time.Duration) {
+	now = time.Since(o.b.start)
+	return (now/o.period + 1) * o.period, now
 }
 
 // Frame produces one frame now if the output needs one (for callers that

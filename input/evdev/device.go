@@ -273,9 +273,9 @@ func (d *Device) Run(h func(*Frame)) error {
 }
 
 func (d *Device) read(raw int) bool {
-	n, err := unix.Read(raw, d.buf)
+	n, err := uapi.ReadNonblock(raw, d.buf)
 	for err == unix.EINTR {
-		n, err = unix.Read(raw, d.buf)
+		n, err = uapi.ReadNonblock(raw, d.buf)
 	}
 	if err == unix.EAGAIN {
 		return false

@@ -10,4 +10,7 @@
 // one CLOCK_MONOTONIC reading taken at start-up, bracketed by two Go
 // readings so the error is at most half their gap (well under a
 // microsecond).
+//
+// Timer is a CLOCK_MONOTONIC deadline on a timerfd, waited for on Go's
+// poller, for frame clocks (see its documentation for why not a Go timer).
 package monoclock

@@ -5,7 +5,11 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-scanout/scanout/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m, nil) }
 
 func kernelNow(t *testing.T) time.Duration {
 	var ts unix.Timespec
@@ -53,5 +57,65 @@ func BenchmarkClockGettimeSyscall(b *testing.B) {
 	var ts unix.Timespec
 	for b.Loop() {
 		_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	}
+}
+
+func TestTimerNeverFiresEarly(t *testing.T) {
+	tm, err := NewTimer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Close()
+	for i := 0; i < 20; i++ {
+		at := Now() + time.Duration(i%4)*time.Millisecond
+		if err := tm.ArmAt(at); err != nil {
+			t.Fatal(err)
+		}
+		if err := tm.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if now := kernelNow(t); now < at {
+			t.Fatalf("Wait returned at %v, before the deadline %v", now, at)
+		}
+	}
+}
+
+func TestTimerCloseUnblocksWait(t *testing.T) {
+	tm, err := NewTimer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tm.ArmAt(Now() + time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tm.Wait() }()
+	time.Sleep(10 * time.Millisecond)
+	tm.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Wait after Close returned nil")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not unblock Wait")
+	}
+}
+
+func TestTimerAllocatesNothing(t *testing.T) {
+	tm, err := NewTimer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Close()
+	if a := testing.AllocsPerRun(100, func() {
+		if err := tm.ArmAt(Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := tm.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Fatalf("ArmAt+Wait allocate %v times", a)
 	}
 }

@@ -62,3 +62,20 @@ func sockcall(trap uintptr, fd int, msg *unix.Msghdr, flags int) (uintptr, uintp
 	}
 	return unix.Syscall(trap, uintptr(fd), uintptr(unsafe.Pointer(msg)), uintptr(flags))
 }
+
+// ReadNonblock is read(2) on a descriptor in non-blocking mode (O_NONBLOCK
+// set, so the call cannot block), made as a raw system call for the same
+// reason as sockcall: the poller-driven readers of timerfds and evdev
+// nodes run on every frame or input event, and an ordinary system call
+// would wake the runtime's monitor thread each time.
+func ReadNonblock(fd int, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
