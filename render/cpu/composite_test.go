@@ -222,7 +222,11 @@ func TestSIMDMatchesSWAR(t *testing.T) {
 		t.Skip("no SIMD kernels in this build")
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
-	for n := 0; n < 100; n++ {
+	lengths := []int{511, 512, 513, 767, 1000, 1300} // long rows: OVER in prefetched pieces
+	for n := range 100 {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
 		src := make([]byte, n*4+64)
 		dst := make([]byte, n*4+64)
 		for i := range src {

@@ -75,6 +75,29 @@ func expand565NT(dst, src []byte, n int) {
 	}
 }
 
+// prefetch2 prefetches the lines of a and b, less than 2 KiB each
+// (stream_amd64.s).
+//
+//go:noescape
+func prefetch2(a, b []byte)
+
+// overPrefetch is overSIMD over long rows in 1 KiB pieces, prefetching the
+// next piece of both rows first. OVER reads three streams; with a 4 KiB
+// page the hardware prefetcher stops at every page boundary, and the
+// vector loop's instructions fill the out-of-order window before the
+// misses of the next page are under way. Measured x_pixman (medians of 5,
+// full frame): 1080p cold 1.23-1.31 -> 1.33-1.40, 2160p hot 1.21-1.22 ->
+// 1.34-1.41, 2160p cold 1.16-1.22 -> 1.23-1.35, 1080p hot unchanged.
+func overPrefetch(dst, src []byte, n int) {
+	const piece = 256 // pixels
+	for k := 0; k < n; k += piece {
+		if a, e := 4*(k+piece), 4*min(k+2*piece, n); a < e {
+			prefetch2(src[a:e], dst[a:e])
+		}
+		overSIMD(dst[4*k:], src[4*k:], min(piece, n-k))
+	}
+}
+
 // ntRun is the shortest run copyNT writes with non-temporal stores.
 const ntRun = 4096
 
