@@ -284,10 +284,10 @@ func BenchmarkOver(b *testing.B) {
 
 // BenchmarkOverFloor is BenchmarkOver's memory traffic without its
 // arithmetic: the Go side ORs the source into the destination (reads both,
-// writes one, as OVER does), pixman does the real OVER. Its x_pixman is
-// the most an OVER kernel with ordinary stores could reach against pixman
-// where memory is the limit (the cold and 2160p columns), so it tells
-// whether a shortfall there is the kernel's or the machine's.
+// writes one, as OVER does, with the same prefetching), pixman does the
+// real OVER. Its x_pixman is about the most an OVER kernel could reach
+// against pixman where memory is the limit (the cold and 2160p columns),
+// so it tells whether a shortfall there is the kernel's or the machine's.
 func BenchmarkOverFloor(b *testing.B) {
 	benchOpWith(b, Over, allocator.ARGB8888, allocator.XRGB8888, false, orInto)
 }
