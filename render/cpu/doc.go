@@ -49,9 +49,10 @@
 // state when they return. The SIMD build also scales without gathers (the
 // sample positions of a column chunk become shuffle indices once, reused
 // by every row), rotates by 90 and 270 degrees through 8x8 register
-// transposes, and copies large same-format images with non-temporal
-// stores (one small assembly routine, stream_amd64.s: simd/archsimd has
-// no streaming store). Adding NEON means one file defining the same
+// transposes, copies and expands RGB565 into large destinations with
+// non-temporal stores, and prefetches ahead of OVER on long rows (small
+// assembly routines in stream_amd64.s: simd/archsimd has neither
+// streaming stores nor prefetches). Adding NEON means one file defining the same
 // kernel functions for arm64 (kernels.go explains the dispatch).
 //
 // Damage rectangles that continue each other (a row of tiles) are merged
