@@ -20,8 +20,18 @@ package main
 
 import (
 	"os"
+	"runtime"
 )
 
 func main() {
+	// Everything the compositor does per frame runs under one lock
+	// (protocol dispatch, scene, rendering, the frame loop), so a second
+	// P buys no parallelism, only scheduler traffic: spinning threads
+	// woken on every client message and timer. One P cut the CPU time per
+	// frame of the headless loop with weston-simple-shm (docs/compositor.md,
+	// "Frame loop cost"). An explicit GOMAXPROCS in the environment wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
