@@ -421,9 +421,7 @@ func (p *plan) runScaled(r image.Rectangle, sbuf, dbuf *scratch) {
 				if simdNear {
 					nearestSIMD(out, row, &sp, xa[:n], n)
 				} else {
-					for k := 0; k < n; k++ {
-						binary.LittleEndian.PutUint32(out[4*k:], binary.LittleEndian.Uint32(row[xa[k]:]))
-					}
+					nearestRow(out, row, xa[:n])
 				}
 			} else if simdBil {
 				vy -= 0x8000
@@ -469,10 +467,20 @@ func (p *plan) runScaled(r image.Rectangle, sbuf, dbuf *scratch) {
 	}
 }
 
+// nearestRow gathers the pixels at byte offsets xa of row into out.
+func nearestRow(out, row []byte, xa []int32) {
+	out = out[:4*len(xa)]
+	for k, x := range xa {
+		i := int(x) // in int, so i+4 cannot wrap and needs no masking
+		binary.LittleEndian.PutUint32(out[4*k:4*k+4], binary.LittleEndian.Uint32(row[i:i+4]))
+	}
+}
+
 // vlerp4 is vlerp at byte offset o.
 func vlerp4(top, bot []byte, o int32, dy uint64) uint64 {
-	t := uint64(binary.LittleEndian.Uint32(top[o:]))
-	b := uint64(binary.LittleEndian.Uint32(bot[o:]))
+	i := int(o)
+	t := uint64(binary.LittleEndian.Uint32(top[i : i+4]))
+	b := uint64(binary.LittleEndian.Uint32(bot[i : i+4]))
 	return (t&0x00ff00ff|(t&0xff00ff00)<<24)*(256-dy) + (b&0x00ff00ff|(b&0xff00ff00)<<24)*dy
 }
 
