@@ -305,7 +305,14 @@ func TestPointerMotionAllocatesNothing(t *testing.T) {
 	for range 10 {
 		do()
 	}
-	if n := testing.AllocsPerRun(200, do); n != 0 {
+	// The test client reads only when it round-trips, so the events of
+	// the measured frames pile up in its socket. Drain it first and
+	// measure few enough frames that the socket never fills: a full
+	// socket makes the server queue output in memory that grows (in the
+	// VM's kernel the socket filled within 200 frames).
+	c.roundtrip()
+	c.take()
+	if n := testing.AllocsPerRun(50, do); n != 0 {
 		t.Errorf("pointer, key and touch events + frame with a composited cursor: %v allocations, want 0", n)
 	}
 	if len(buf) != 2 || !buf[1].Cursor {
