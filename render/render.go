@@ -137,16 +137,10 @@ const (
 )
 
 // String names the transform as the protocol does ("90", "flipped-270").
-func (t Transform) String() string {
-	names := [...]string{"normal", "90", "180", "270", "flipped", "flipped-90", "flipped-180", "flipped-270"}
-	if int(t) < len(names) {
-		return names[t]
-	}
-	return "invalid"
-}
+func (t Transform) String() string { return cpu.Transform(t).String() }
 
 // Swaps reports whether the transform exchanges width and height.
-func (t Transform) Swaps() bool { return t&1 == 1 }
+func (t Transform) Swaps() bool { return cpu.Transform(t).Swaps() }
 
 // Map returns where the normalised source coordinate (u, v) in [0,1]^2
 // lands in the destination, in [0,1]^2. It defines the transform for both

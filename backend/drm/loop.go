@@ -317,11 +317,11 @@ func (b *Backend) frame() {
 	if l.pending.valid || l.vblankQueued || !b.out.NeedsFrame() {
 		return
 	}
-	b.out.Latch() // this frame's content is decided now: later commits wait
 	sb := b.pick()
 	b.decide(sb)
 	n := &l.next
 	drawn := false
+	latched := false // Render and Skip latch the frame's callbacks
 	if n.sb != nil {
 		if l.shown.sb == nil {
 			// the primary showed a client buffer: the swapchain buffer
@@ -329,6 +329,7 @@ func (b *Backend) frame() {
 			b.out.DamageAll()
 		}
 		if b.out.Damaged() {
+			latched = true
 			res, err := b.out.Render(b.r, &sb.target, sb.age)
 			if err != nil {
 				b.log("drm: render: %v", err)
@@ -352,11 +353,17 @@ func (b *Backend) frame() {
 		// nothing is composited: the damage goes into the history so
 		// the swapchain buffers' ages stay right
 		b.out.Skip()
+		latched = true
 		for _, x := range b.chain.bufs {
 			if x.age > 0 {
 				x.age++
 			}
 		}
+	}
+	if !latched {
+		// only planes change, or only callbacks wait: this frame's
+		// content is decided now, later commits wait for the next one
+		b.out.Latch()
 	}
 	if l.shown.same(n) {
 		// nothing on screen changes: only frame callbacks wait
