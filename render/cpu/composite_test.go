@@ -222,7 +222,7 @@ func TestSIMDMatchesSWAR(t *testing.T) {
 		t.Skip("no SIMD kernels in this build")
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
-	lengths := []int{511, 512, 513, 767, 1000, 1300} // long rows: OVER in prefetched pieces
+	lengths := []int{511, 512, 513, 767, 1000, 1300} // long rows: the long-row OVER kernel
 	for n := range 100 {
 		lengths = append(lengths, n)
 	}
@@ -263,6 +263,61 @@ func TestSIMDMatchesSWAR(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOverLongRowsMatchSWAR checks the long-row OVER kernel (16 pixels a
+// step, with its opaque and transparent shortcuts) against the SWAR kernel
+// on rows made of runs of opaque, zero and random pixels, at every byte
+// offset of a cache line, with guard bytes after the row.
+func TestOverLongRowsMatchSWAR(t *testing.T) {
+	if SIMD() == "" {
+		t.Skip("no SIMD kernels in this build")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{512, 527, 528, 1024, 1999, 3840} {
+		for off := 0; off < 64; off += 4 {
+			src := make([]byte, off+4*n+64)
+			dst := make([]byte, off+4*n+64)
+			for i := range dst {
+				dst[i] = byte(rng.Uint32())
+			}
+			for i := 0; i < n; {
+				run := 1 + rng.IntN(40)
+				kind := rng.IntN(3)
+				for ; run > 0 && i < n; run, i = run-1, i+1 {
+					p := src[off+4*i : off+4*i+4]
+					a := uint32(rng.IntN(256))
+					switch kind {
+					case 0:
+						a = 0xff
+					case 1:
+						a = 0
+					}
+					for c := range 3 {
+						p[c] = byte(rng.Uint32N(a + 1))
+					}
+					p[3] = byte(a)
+				}
+			}
+			a, b := append([]byte(nil), dst...), append([]byte(nil), dst...)
+			restore := setSIMD(false)
+			over(a[off:], src[off:], n)
+			restore()
+			over(b[off:], src[off:], n)
+			if i := firstDiff(a, b); i >= 0 {
+				t.Fatalf("%d pixels at offset %d: long-row OVER differs from SWAR at byte %d: %d vs %d", n, off, i, b[i], a[i])
+			}
+		}
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestContiguousCopyHonoursOffsets(t *testing.T) {

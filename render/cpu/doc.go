@@ -34,8 +34,9 @@
 // [ErrShort], [ErrRect], [ErrArg]); the destination is then unchanged.
 // Destination rectangles and damage may reach outside the destination;
 // they are clipped, as a GPU clips to its viewport. All indexing goes
-// through Go slices, so a bug would panic rather than corrupt memory; the
-// fuzzers check that none does.
+// through Go slices, so a bug would panic rather than corrupt memory (the
+// few assembly routines get slices their Go wrappers have cut to exactly
+// the bytes they touch); the fuzzers check that none does.
 //
 // # Speed
 //
@@ -50,9 +51,9 @@
 // sample positions of a column chunk become shuffle indices once, reused
 // by every row), rotates by 90 and 270 degrees through 8x8 register
 // transposes, copies and expands RGB565 into large destinations with
-// non-temporal stores, and prefetches ahead of OVER on long rows (small
-// assembly routines in stream_amd64.s: simd/archsimd has neither
-// streaming stores nor prefetches). Adding NEON means one file defining the same
+// non-temporal stores, and blends rows of 512 pixels or more with a
+// prefetch in every step (small assembly routines in stream_amd64.s:
+// simd/archsimd has neither streaming stores nor prefetches). Adding NEON means one file defining the same
 // kernel functions for arm64 (kernels.go explains the dispatch).
 //
 // Damage rectangles that continue each other (a row of tiles) are merged

@@ -8,19 +8,9 @@ import "simd/archsimd"
 // loads and stores of an operation with next to no arithmetic, as fast as
 // the vector unit moves them.
 
-// orInto ORs src into dst: the reads and writes of OVER, in 1 KiB pieces
-// with the next piece prefetched as overPrefetch does.
+// orInto ORs src into dst: the reads and writes of OVER in a plain
+// archsimd loop (no prefetch).
 func orInto(dst, src []byte) {
-	n := min(len(dst), len(src))
-	for k := 0; k < n; k += 1024 {
-		if a, e := k+1024, min(k+2048, n); a < e {
-			prefetch2(src[a:e], dst[a:e])
-		}
-		orPiece(dst[k:min(k+1024, n)], src[k:min(k+1024, n)])
-	}
-}
-
-func orPiece(dst, src []byte) {
 	for len(src) >= 64 && len(dst) >= 64 {
 		a := archsimd.LoadUint8x32((*[32]byte)(src))
 		b := archsimd.LoadUint8x32((*[32]byte)(src[32:]))

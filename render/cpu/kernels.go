@@ -13,7 +13,7 @@ package cpu
 func over(dst, src []byte, n int) {
 	if simdOK && n >= 8 {
 		if n >= 512 {
-			overPrefetch(dst, src, n)
+			overStream(dst, src, n)
 			return
 		}
 		overSIMD(dst, src, n)

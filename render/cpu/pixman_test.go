@@ -261,6 +261,57 @@ func TestPixmanCompositeUnscaled(t *testing.T) {
 	})
 }
 
+// TestPixmanCompositeLongRows is OVER on rows long enough for the
+// long-row kernel (512 pixels and more), with sources made of runs of
+// opaque, transparent and random pixels so its 16-pixel shortcuts are
+// taken as well as its blend.
+func TestPixmanCompositeLongRows(t *testing.T) {
+	bothPaths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, w := range []int{512, 700, 1923, 3840} {
+			for _, df := range []allocator.Format{allocator.XRGB8888, allocator.ARGB8888} {
+				h := 3
+				src := newRefImage(t, rng, allocator.ARGB8888, w, h)
+				for y := 0; y < h; y++ {
+					for x := 0; x < w; {
+						kind, run := rng.IntN(3), 1+rng.IntN(48)
+						for ; run > 0 && x < w; run, x = run-1, x+1 {
+							p := src.img.Pix[y*src.img.Stride+4*x:][:4]
+							a := uint32(rng.IntN(256))
+							switch kind {
+							case 0:
+								a = 255
+							case 1:
+								a = 0
+							}
+							for c := range 3 {
+								p[c] = byte(rng.Uint32N(a + 1))
+							}
+							p[3] = byte(a)
+						}
+					}
+				}
+				want := newRefImage(t, rng, df, w, h)
+				got := want.clone(t)
+				var damage []image.Rectangle
+				if rng.IntN(2) == 0 {
+					damage = randDamage(rng, w, h)
+				}
+				r := src.img.Bounds()
+				name := fmt.Sprintf("OVER %dx%d ARGB8888->%v damage %v", w, h, df, damage)
+				if err := Composite(&got.img, &src.img, &Blit{Op: Over, Src: r, Dst: r, Alpha: Opaque}, damage); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				pixmanComposite(want, src, Over, 255, r.Min, r, damage)
+				compare(t, name, got, want, 0)
+				src.free()
+				got.free()
+				want.free()
+			}
+		}
+	})
+}
+
 // pixmanMatrix is the matrix package cpu evaluates, for pixman.
 func pixmanMatrix(p *plan) [3][3]int32 {
 	return [3][3]int32{

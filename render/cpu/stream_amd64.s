@@ -2,11 +2,13 @@
 
 #include "textflag.h"
 
-// Non-temporal stores for large SRC copies and RGB565 expansions.
-// simd/archsimd (Go 1.26) has no streaming store, and copy() uses REP
-// MOVSB on CPUs with ERMS and FSRM, which reads every destination line
-// before writing it; see docs/render-cpu.md for the measurements that
-// justify this file.
+// Non-temporal stores for large SRC copies and RGB565 expansions, and
+// OVER over long rows with a prefetch in every step. simd/archsimd (Go
+// 1.26) has no streaming store and no prefetch, copy() uses REP MOVSB on
+// CPUs with ERMS and FSRM, which reads every destination line before
+// writing it, and a call from a Go vector loop to a prefetch routine
+// costs more than the prefetch gains; see docs/render-cpu.md for the
+// measurements that justify this file.
 
 // func streamCopy(dst, src []byte)
 // Copies len(src) bytes (at least 64; len(dst) >= len(src): both checked
@@ -116,6 +118,7 @@ TEXT ·from565NT(SB), NOSPLIT, $0-72
 	VMOVD	AX, X12
 	VPBROADCASTW	X12, Y12 // alpha
 nt565loop:
+	PREFETCHT0	1024(SI)
 	VMOVDQU	(SI), Y0
 	VPAND	Y0, Y8, Y1
 	VPMULHUW	Y1, Y10, Y1 // r
@@ -140,30 +143,81 @@ nt565loop:
 nt565ret:
 	RET
 
-// func prefetch2(a, b []byte)
-// Prefetches every 64-byte line of a and b (less than 2 KiB of each: the
-// lengths are taken modulo 2 KiB, so the caller passes less) into all
-// cache levels. Prefetches do not fault; the addresses are in the slices.
-TEXT ·prefetch2(SB), NOSPLIT, $0-48
-	MOVQ	a_base+0(FP), SI
-	MOVQ	a_len+8(FP), BX
-	MOVQ	b_base+24(FP), DI
-	MOVQ	b_len+32(FP), CX
-	ANDQ	$2047, BX
-	ANDQ	$2047, CX
-pfa:
-	CMPQ	BX, $0
-	JLE	pfb
-	PREFETCHT0	(SI)
+// func overLong(dst, src []byte, n int)
+// OVER of n premultiplied ARGB8888 source pixels onto dst, 16 per step,
+// with overSIMD's arithmetic (bit-exact with pixman): per 16-bit lane
+// t = d*(255-alpha) + 0x80, (t*0x101) >> 16, then the source added with
+// unsigned saturation. Sixteen opaque source pixels are copied, sixteen
+// zero pixels leave dst alone. Every step prefetches the line 1536 bytes
+// ahead in both rows (prefetches do not fault, so the last steps may name
+// lines past the rows). n is a multiple of 16; the Go caller checked
+// len(dst) and len(src) >= 4n.
+TEXT ·overLong(SB), NOSPLIT, $0-56
+	MOVQ	dst_base+0(FP), DI
+	MOVQ	src_base+24(FP), SI
+	MOVQ	n+48(FP), BX
+	SHRQ	$4, BX
+	JZ	olret
+	VMOVDQU	·alphaIdx(SB), Y4 // alpha to the low byte of both lanes
+	MOVL	$0xff000000, AX
+	VMOVD	AX, X0
+	VPBROADCASTD	X0, Y0 // alpha bytes
+	MOVL	$0x00ff, AX
+	VMOVD	AX, X1
+	VPBROADCASTW	X1, Y1
+	MOVL	$0x0080, AX
+	VMOVD	AX, X2
+	VPBROADCASTW	X2, Y2
+	MOVL	$0x0101, AX
+	VMOVD	AX, X3
+	VPBROADCASTW	X3, Y3
+olloop:
+	PREFETCHT0	1536(SI)
+	PREFETCHT0	1536(DI)
+	VMOVDQU	(SI), Y6
+	VMOVDQU	32(SI), Y7
+	VPAND	Y6, Y7, Y8
+	VPTEST	Y0, Y8
+	JCS	olopaque // every alpha byte 0xff
+	VPOR	Y6, Y7, Y8
+	VPTEST	Y8, Y8
+	JEQ	olnext // all sixteen zero
+	VMOVDQU	(DI), Y8
+	VMOVDQU	32(DI), Y9
+	VPSHUFB	Y4, Y6, Y10
+	VPXOR	Y1, Y10, Y10 // 255 - alpha
+	VPAND	Y1, Y8, Y11 // blue, red
+	VPMULLW	Y10, Y11, Y11
+	VPADDW	Y2, Y11, Y11
+	VPMULHUW	Y3, Y11, Y11
+	VPSRLW	$8, Y8, Y8 // green, alpha
+	VPMULLW	Y10, Y8, Y8
+	VPADDW	Y2, Y8, Y8
+	VPMULHUW	Y3, Y8, Y8
+	VPSLLW	$8, Y8, Y8
+	VPOR	Y8, Y11, Y8
+	VPADDUSB	Y8, Y6, Y6
+	VPSHUFB	Y4, Y7, Y10
+	VPXOR	Y1, Y10, Y10
+	VPAND	Y1, Y9, Y11
+	VPMULLW	Y10, Y11, Y11
+	VPADDW	Y2, Y11, Y11
+	VPMULHUW	Y3, Y11, Y11
+	VPSRLW	$8, Y9, Y9
+	VPMULLW	Y10, Y9, Y9
+	VPADDW	Y2, Y9, Y9
+	VPMULHUW	Y3, Y9, Y9
+	VPSLLW	$8, Y9, Y9
+	VPOR	Y9, Y11, Y9
+	VPADDUSB	Y9, Y7, Y7
+olopaque:
+	VMOVDQU	Y6, (DI)
+	VMOVDQU	Y7, 32(DI)
+olnext:
 	ADDQ	$64, SI
-	SUBQ	$64, BX
-	JMP	pfa
-pfb:
-	CMPQ	CX, $0
-	JLE	pfdone
-	PREFETCHT0	(DI)
 	ADDQ	$64, DI
-	SUBQ	$64, CX
-	JMP	pfb
-pfdone:
+	DECQ	BX
+	JNZ	olloop
+	VZEROUPPER
+olret:
 	RET
