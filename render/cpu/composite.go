@@ -479,9 +479,7 @@ func nearestRow(out, row []byte, xa []int32) {
 // vlerp4 is vlerp at byte offset o.
 func vlerp4(top, bot []byte, o int32, dy uint64) uint64 {
 	i := int(o)
-	t := uint64(binary.LittleEndian.Uint32(top[i : i+4]))
-	b := uint64(binary.LittleEndian.Uint32(bot[i : i+4]))
-	return (t&0x00ff00ff|(t&0xff00ff00)<<24)*(256-dy) + (b&0x00ff00ff|(b&0xff00ff00)<<24)*dy
+	return spread(binary.LittleEndian.Uint32(top[i:i+4]))*(256-dy) + spread(binary.LittleEndian.Uint32(bot[i:i+4]))*dy
 }
 
 // scaled reports whether the map scales (a pure rotation or flip samples
@@ -777,9 +775,7 @@ func (p *plan) bilinearRows(out []byte, vx, vy int64, n int) {
 // vlerp interpolates column c of two rows with weight dy/256 for the
 // bottom row, in the spread lanes of spread().
 func vlerp(top, bot []byte, c int64, dy uint64) uint64 {
-	t := uint64(binary.LittleEndian.Uint32(top[4*c:]))
-	b := uint64(binary.LittleEndian.Uint32(bot[4*c:]))
-	return (t&0x00ff00ff|(t&0xff00ff00)<<24)*(256-dy) + (b&0x00ff00ff|(b&0xff00ff00)<<24)*dy
+	return spread(binary.LittleEndian.Uint32(top[4*c:]))*(256-dy) + spread(binary.LittleEndian.Uint32(bot[4*c:]))*dy
 }
 
 // bilinear interpolates four pixels with weights dx, dy in 0..255 (8-bit

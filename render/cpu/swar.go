@@ -18,9 +18,13 @@ const (
 // spread moves the channels of p (0xAARRGGBB) into 16-bit lanes:
 // 0x00AA00GG00RR00BB is not the order; lanes hold B, R, G, A from the
 // bottom (bits 0, 16, 32, 48). gather is its inverse.
+//
+// q | q<<24 has B and R where they belong and G and A shifted to bits 32
+// and 48; the mask drops the copies in between: three operations and one
+// constant.
 func spread(p uint32) uint64 {
 	q := uint64(p)
-	return q&0x00ff00ff | (q&0xff00ff00)<<24
+	return (q | q<<24) & lanes
 }
 
 func gather(q uint64) uint32 { return uint32(q) | uint32(q>>24) }
@@ -52,11 +56,9 @@ func mulPixel(p uint32, m uint32) uint32 { return gather(div255(spread(p) * uint
 // saturation: lanes may reach 510 only if s is not premultiplied.
 // Small enough to inline.
 func blendT(d, s uint32) uint64 {
-	q := uint64(d)
-	t := (q&0x00ff00ff|(q&0xff00ff00)<<24)*uint64(^s>>24) + half
+	t := spread(d)*uint64(^s>>24) + half
 	t = (t + (t>>8)&lanes) >> 8 & lanes
-	q = uint64(s)
-	return t + (q&0x00ff00ff | (q&0xff00ff00)<<24)
+	return t + spread(s)
 }
 
 // saturate clamps the lanes of a blendT result to 255.
@@ -96,8 +98,7 @@ func mulSWAR(dst, src []byte, n int, m uint32) {
 	dst = dst[:len(src)]
 	mm := uint64(m)
 	for i := 0; i+4 <= len(src); i += 4 {
-		q := uint64(binary.LittleEndian.Uint32(src[i:]))
-		t := (q&0x00ff00ff|(q&0xff00ff00)<<24)*mm + half
+		t := spread(binary.LittleEndian.Uint32(src[i:]))*mm + half
 		t = (t + (t>>8)&lanes) >> 8 & lanes
 		binary.LittleEndian.PutUint32(dst[i:], uint32(t)|uint32(t>>24))
 	}
