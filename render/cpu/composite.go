@@ -232,6 +232,28 @@ func (p *plan) run(r image.Rectangle) {
 		}
 		return
 	}
+	if p.rowCopy() {
+		// Same format, no conversion: short rows (damage tiles) with
+		// copyRect's prefetching copy, others one copy per row,
+		// without direct's per-row dispatch.
+		src := p.src
+		n := w * dbpp
+		do := r.Min.Y*dst.Stride + r.Min.X*dbpp
+		so := (p.sr.Min.Y+r.Min.Y-p.dr.Min.Y)*src.Stride + (p.sr.Min.X+r.Min.X-p.dr.Min.X)*dbpp
+		if simdOK && copyRect(dst.Pix[do:], src.Pix[so:], n, dst.Stride, src.Stride, r.Dy()) {
+			return
+		}
+		for range r.Dy() {
+			if p.nt {
+				copyNT(dst.Pix[do:do+n], src.Pix[so:so+n])
+			} else {
+				copy(dst.Pix[do:do+n], src.Pix[so:so+n])
+			}
+			do += dst.Stride
+			so += src.Stride
+		}
+		return
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		drow := dst.Pix[y*dst.Stride+r.Min.X*dbpp:][:w*dbpp]
 		i, j := r.Min.X-p.dr.Min.X, y-p.dr.Min.Y
@@ -349,10 +371,15 @@ func (p *plan) runRotated(r image.Rectangle, sbuf, dbuf *scratch) int {
 	return y
 }
 
+// rowCopy reports whether every row of the operation is a plain copy.
+func (p *plan) rowCopy() bool {
+	return !p.affine && p.op == Src && p.alpha == 0xff && p.sk == p.dk && p.sk != kNV12
+}
+
 // contiguousCopy reports whether r is a plain copy of whole, unpadded
 // rows of both images.
 func (p *plan) contiguousCopy(r image.Rectangle) bool {
-	return !p.affine && p.op == Src && p.alpha == 0xff && p.sk == p.dk && p.sk != kNV12 &&
+	return p.rowCopy() &&
 		r.Min.X == 0 && p.dr.Min.X == 0 && r.Dx() == p.dst.Width && p.sr.Dx() == p.src.Width &&
 		p.dst.Stride == p.dst.Width*p.dk.bpp() && p.src.Stride == p.dst.Stride
 }
@@ -519,9 +546,7 @@ func (p *plan) direct(drow []byte, sx, sy, n int) bool {
 		return false
 	}
 	switch {
-	case sk == dk && p.nt:
-		copyNT(drow, srow)
-	case sk == dk:
+	case sk == dk: // run copies these itself (rowCopy); kept so direct is whole
 		copy(drow, srow)
 	case sk.is8888() && dk.is8888():
 		switch {

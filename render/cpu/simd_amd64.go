@@ -336,3 +336,25 @@ func nv12SIMD(dst, y, uv []byte, n int) int {
 	archsimd.ClearAVXUpperBits()
 	return done
 }
+
+// copyRows copies rows of n bytes a stride apart (stream_amd64.s).
+//
+//go:noescape
+func copyRows(dst, src []byte, n, dstStride, srcStride, rows int)
+
+// copyRect copies rows rows of n bytes from src (rows srcStride apart) to
+// dst (dstStride apart) with copyRows when the rows are short, and reports
+// whether it did. Measured on 1920x1080 checkerboards of 64-row tiles (ms
+// per frame, against one copy() per row): 16-pixel tiles 0.65-0.77 ->
+// 0.42, 64-pixel 0.49-0.51 -> 0.35-0.36, 256-pixel (1 KiB rows)
+// 0.46-0.47 -> 0.44-0.47; longer rows keep copy(), which the hardware
+// prefetcher follows within a row.
+func copyRect(dst, src []byte, n, dstStride, srcStride, rows int) bool {
+	if n < 32 || n > 1024 || rows < 1 {
+		return false
+	}
+	dst = dst[:(rows-1)*dstStride+n] // the bounds copyRows relies on
+	src = src[:(rows-1)*srcStride+n]
+	copyRows(dst, src, n, dstStride, srcStride, rows)
+	return true
+}

@@ -32,7 +32,9 @@ func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool
 }
 
 func copyNT(dst, src []byte) { copy(dst, src) }
-func sfence()                {}
+
+func copyRect(dst, src []byte, n, dstStride, srcStride, rows int) bool { return false }
+func sfence()                                                          {}
 
 func expand565NT(dst, src []byte, n int) { expand565(dst, src, n, false) }
 func overStream(dst, src []byte, n int)  {}
