@@ -254,11 +254,20 @@ func (p *plan) run(r image.Rectangle) {
 		}
 		return
 	}
+	// OVER of short rows (damage tiles): the rows lie a stride apart,
+	// farther than the hardware prefetchers follow, so each row's lines
+	// are prefetched four rows ahead.
+	ahead := simdOK && p.op == Over && !p.affine && p.sk.is8888() && p.dk.is8888() && w*dbpp <= 1024
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		drow := dst.Pix[y*dst.Stride+r.Min.X*dbpp:][:w*dbpp]
 		i, j := r.Min.X-p.dr.Min.X, y-p.dr.Min.Y
 		if !p.affine {
 			sx, sy := p.sr.Min.X+i, p.sr.Min.Y+j
+			if ahead && y+4 < r.Max.Y {
+				// Rows inside r, and their source rows inside sr.
+				so := (sy+4)*p.src.Stride + sx*4
+				prefetch2(p.src.Pix[so:so+w*4], dst.Pix[(y+4)*dst.Stride+r.Min.X*4:][:w*4])
+			}
 			if p.direct(drow, sx, sy, w) {
 				continue
 			}

@@ -52,8 +52,8 @@
 // by every row), rotates by 90 and 270 degrees through 8x8 register
 // transposes, copies and expands RGB565 into large destinations with
 // non-temporal stores, blends rows of 512 pixels or more with a prefetch
-// in every step and copies rectangles of short rows prefetching rows
-// ahead (small assembly routines in stream_amd64.s: simd/archsimd has
+// in every step and copies or blends rectangles of short rows
+// prefetching rows ahead (small assembly routines in stream_amd64.s: simd/archsimd has
 // neither streaming stores nor prefetches). Adding NEON means one file defining the same
 // kernel functions for arm64 (kernels.go explains the dispatch).
 //

@@ -337,6 +337,12 @@ func nv12SIMD(dst, y, uv []byte, n int) int {
 	return done
 }
 
+// prefetch2 prefetches the 64-byte lines of a and b, each under 2 KiB
+// (stream_amd64.s).
+//
+//go:noescape
+func prefetch2(a, b []byte)
+
 // copyRows copies rows of n bytes a stride apart (stream_amd64.s).
 //
 //go:noescape

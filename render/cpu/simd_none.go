@@ -32,6 +32,7 @@ func rotate8SIMD(dst []byte, dstStride int, src []byte, off, stepI int, rev bool
 }
 
 func copyNT(dst, src []byte) { copy(dst, src) }
+func prefetch2(a, b []byte)  {}
 
 func copyRect(dst, src []byte, n, dstStride, srcStride, rows int) bool { return false }
 func sfence()                                                          {}
