@@ -281,24 +281,7 @@ func TestOverLongRowsMatchSWAR(t *testing.T) {
 			for i := range dst {
 				dst[i] = byte(rng.Uint32())
 			}
-			for i := 0; i < n; {
-				run := 1 + rng.IntN(40)
-				kind := rng.IntN(3)
-				for ; run > 0 && i < n; run, i = run-1, i+1 {
-					p := src[off+4*i : off+4*i+4]
-					a := uint32(rng.IntN(256))
-					switch kind {
-					case 0:
-						a = 0xff
-					case 1:
-						a = 0
-					}
-					for c := range 3 {
-						p[c] = byte(rng.Uint32N(a + 1))
-					}
-					p[3] = byte(a)
-				}
-			}
+			fillRuns(rng, src[off:off+4*n])
 			a, b := append([]byte(nil), dst...), append([]byte(nil), dst...)
 			restore := setSIMD(false)
 			over(a[off:], src[off:], n)
@@ -344,6 +327,28 @@ func TestCopyRect(t *testing.T) {
 					t.Fatalf("n %d, %d rows, pad %d: byte %d is %d, want %d", n, rows, pad, i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// fillRuns fills row with premultiplied ARGB8888 pixels in runs of 1 to
+// 48: opaque, transparent (all zero) or random alpha, so a 16-pixel
+// kernel meets its shortcuts as well as its blend.
+func fillRuns(rng *rand.Rand, row []byte) {
+	for x := 0; x+4 <= len(row); {
+		kind, run := rng.IntN(3), 1+rng.IntN(48)
+		for ; run > 0 && x+4 <= len(row); run, x = run-1, x+4 {
+			a := uint32(rng.IntN(256))
+			switch kind {
+			case 0:
+				a = 0xff
+			case 1:
+				a = 0
+			}
+			for c := range 3 {
+				row[x+c] = byte(rng.Uint32N(a + 1))
+			}
+			row[x+3] = byte(a)
 		}
 	}
 }

@@ -273,23 +273,7 @@ func TestPixmanCompositeLongRows(t *testing.T) {
 				h := 3
 				src := newRefImage(t, rng, allocator.ARGB8888, w, h)
 				for y := 0; y < h; y++ {
-					for x := 0; x < w; {
-						kind, run := rng.IntN(3), 1+rng.IntN(48)
-						for ; run > 0 && x < w; run, x = run-1, x+1 {
-							p := src.img.Pix[y*src.img.Stride+4*x:][:4]
-							a := uint32(rng.IntN(256))
-							switch kind {
-							case 0:
-								a = 255
-							case 1:
-								a = 0
-							}
-							for c := range 3 {
-								p[c] = byte(rng.Uint32N(a + 1))
-							}
-							p[3] = byte(a)
-						}
-					}
+					fillRuns(rng, src.img.Pix[y*src.img.Stride:][:4*w])
 				}
 				want := newRefImage(t, rng, df, w, h)
 				got := want.clone(t)
