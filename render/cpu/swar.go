@@ -36,19 +36,6 @@ func div255(t uint64) uint64 {
 	return (t + (t>>8)&lanes) >> 8 & lanes
 }
 
-// addSat adds two spread pixels with each lane saturating at 255.
-func addSat(a, b uint64) uint64 {
-	t := a + b
-	t |= laneOnes*0x100 - (t>>8)&laneOnes // lanes that reached 256 become >= 0xff
-	return t & lanes
-}
-
-// overPixel is premultiplied OVER: s + d*(255-sa)/255, saturated.
-func overPixel(d, s uint32) uint32 {
-	ia := uint64(^s >> 24)
-	return gather(addSat(spread(s), div255(spread(d)*ia)))
-}
-
 // mulPixel scales all four channels of p by m/255.
 func mulPixel(p uint32, m uint32) uint32 { return gather(div255(spread(p) * uint64(m))) }
 
@@ -64,7 +51,8 @@ func blendT(d, s uint32) uint64 {
 // saturate clamps the lanes of a blendT result to 255.
 func saturate(t uint64) uint64 { return (t | (t>>8&laneOnes)*0xff) & lanes }
 
-// blend is overPixel flattened.
+// blend is premultiplied OVER of one pixel: s + d*(255-sa)/255 per
+// channel, saturated.
 func blend(d, s uint32) uint32 { return gather(saturate(blendT(d, s))) }
 
 func overSWAR(dst, src []byte, n int) {
