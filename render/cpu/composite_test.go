@@ -525,14 +525,15 @@ func TestSIMDScalingMatchesSWAR(t *testing.T) {
 }
 
 // TestCopyNT checks the non-temporal copy at every destination alignment
-// and length around its vector sizes: exactly the source bytes land, and
-// nothing around them changes.
+// modulo 64 (its head is written with ordinary stores up to a cache-line
+// boundary) and length around its vector sizes: exactly the source bytes
+// land, and nothing around them changes.
 func TestCopyNT(t *testing.T) {
 	src := make([]byte, 8192)
 	for i := range src {
 		src[i] = byte(i*7 + 1)
 	}
-	for off := 0; off < 40; off++ {
+	for off := 0; off < 68; off++ {
 		for _, n := range []int{0, 1, 63, 64, 65, 255, 256, 257, 1023, 4095, 4096, 4097, 4127, 4128, 4129, 4223, 4224, 4225, 5000, 8191} {
 			buf := make([]byte, 8300)
 			copyNT(buf[off:off+n], src[:n])
@@ -559,7 +560,7 @@ func TestLargeCopies(t *testing.T) {
 		largeCopies(t, w, h, stride)
 	}
 	// And a large RGB565 expansion (non-temporal too), rows starting at
-	// every alignment modulo 32 bytes.
+	// every 4-byte alignment modulo 64 bytes.
 	src := img(allocator.RGB565, w, h, 2*w+6, (2*w+6)*h)
 	for i := range src.Pix {
 		src.Pix[i] = byte(i*7 + i>>11)
@@ -622,7 +623,7 @@ func TestExpand565NT(t *testing.T) {
 	for i := range src {
 		src[i] = byte(rng.Uint32())
 	}
-	for off := 0; off < 36; off++ {
+	for off := 0; off < 68; off++ {
 		for _, n := range []int{1, 15, 16, 17, 1023, 1024, 1025, 1039, 1040, 1041, 1299} {
 			want := make([]byte, 4*1300+64)
 			got := make([]byte, 4*1300+64)
