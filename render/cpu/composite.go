@@ -37,7 +37,11 @@ type plan struct {
 // Composite draws src into dst as b describes, touching only the parts of
 // b.Dst inside dst and inside the union of damage (destination pixels;
 // nil or empty means no clipping). Damage rectangles must not overlap, as
-// the rectangles of a region never do: Over would blend twice.
+// the rectangles of a region never do: Over would blend twice. The pixels
+// of src and dst must not share memory (scrolling within one buffer needs
+// a copy through another): the kernels read and write in whatever order
+// is fastest, so the result would be unspecified, though no byte outside
+// dst is ever written.
 //
 // Formats convert as needed: sources may be any of Formats() and NV12,
 // destinations any of Formats(). A source without alpha is opaque. Over a

@@ -2,13 +2,15 @@
 
 #include "textflag.h"
 
-// Non-temporal stores for large SRC copies and RGB565 expansions, and
-// OVER over long rows with a prefetch in every step. simd/archsimd (Go
-// 1.26) has no streaming store and no prefetch, copy() uses REP MOVSB on
-// CPUs with ERMS and FSRM, which reads every destination line before
-// writing it, and a call from a Go vector loop to a prefetch routine
-// costs more than the prefetch gains; see docs/render-cpu.md for the
-// measurements that justify this file.
+// Non-temporal stores for large SRC copies and RGB565 expansions, OVER
+// over long rows with a prefetch in every step, a copy of rectangles with
+// short rows that prefetches rows ahead, and the prefetch routine OVER of
+// short rows calls once per row. simd/archsimd (Go 1.26) has no streaming
+// store and no prefetch, copy() uses REP MOVSB on CPUs with ERMS and FSRM,
+// which reads every destination line before writing it, and a call from
+// inside a Go vector loop to a prefetch routine costs more than the
+// prefetch gains; see docs/render-cpu.md for the measurements that justify
+// this file.
 
 // func streamCopy(dst, src []byte)
 // Copies len(src) bytes (at least 64; len(dst) >= len(src): both checked
