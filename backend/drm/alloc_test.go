@@ -50,27 +50,10 @@ func TestSteadyStateFlipAllocatesNothing(t *testing.T) {
 	}()
 	defer func() { cancel(); <-done }()
 	// drive frames until the client holds
-	deadline := time.Now().Add(time.Minute)
-	for {
-		c.Lock()
-		b.frame()
+	drive(t, b, c, "the client to draw 3 frames", func() bool {
 		tl := c.Toplevel()
-		ready := tl != nil && tl.Commits() >= 4 && !b.loop.pending.valid
-		c.Unlock()
-		if ready {
-			break
-		}
-		select {
-		case ev := <-b.loop.events:
-			c.Lock()
-			b.event(ev)
-			c.Unlock()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the client did not draw 3 frames")
-		}
-	}
+		return tl != nil && tl.Commits() >= 4
+	})
 	time.Sleep(100 * time.Millisecond)
 	c.Lock()
 	defer c.Unlock()
@@ -135,37 +118,14 @@ func TestSteadyStatePlanesAllocateNothing(t *testing.T) {
 			Modifiers: []allocator.Modifier{allocator.ModifierLinear}, Usage: allocator.UsageScanout | allocator.UsageCPUWrite, Name: "planeclient"})
 	}}
 	pc.Start(t, "wayland-alloc")
-	drive := func(what string, ready func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(time.Minute)
-		for {
-			c.Lock()
-			b.frame()
-			ok := ready() && !b.loop.pending.valid
-			c.Unlock()
-			if ok {
-				return
-			}
-			select {
-			case ev := <-b.loop.events:
-				c.Lock()
-				b.event(ev)
-				c.Unlock()
-			case <-time.After(50 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	drive("the window", func() bool { return pc.Drawn.Load() == 2 && b.loop.shown.ovl != [maxOverlays]planeUse{} })
+	drive(t, b, c, "the window", func() bool { return pc.Drawn.Load() == 2 && b.loop.shown.ovl != [maxOverlays]planeUse{} })
 	x, y := 0.0, 0.0
 	c.Do(func() {
 		bo := b.out.Bounds()
 		x, y = float64(bo.Dx()/2), float64(bo.Dy()/2)
 		c.PointerMotionAbsolute(b.out, x, y, 0)
 	})
-	drive("the cursor plane", func() bool { return b.loop.shown.cur.on() })
+	drive(t, b, c, "the cursor plane", func() bool { return b.loop.shown.cur.on() })
 	time.Sleep(100 * time.Millisecond)
 	c.Lock()
 	defer c.Unlock()
@@ -201,5 +161,31 @@ func TestSteadyStatePlanesAllocateNothing(t *testing.T) {
 	if b.loop.overlayFrms-overlays < 40 || b.loop.cursorFrms-cursors < 40 {
 		t.Errorf("overlay frames %d, cursor plane frames %d during the measurement: want every frame to use both planes",
 			b.loop.overlayFrms-overlays, b.loop.cursorFrms-cursors)
+	}
+}
+
+// drive renders frames and feeds page-flip events to b until ready
+// (called with c locked) holds and no flip is pending, or a minute passes.
+func drive(t *testing.T, b *Backend, c *compositor.Compositor, what string, ready func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		c.Lock()
+		b.frame()
+		ok := ready() && !b.loop.pending.valid
+		c.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case ev := <-b.loop.events:
+			c.Lock()
+			b.event(ev)
+			c.Unlock()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

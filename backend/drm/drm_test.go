@@ -325,7 +325,23 @@ func checkRect(t *testing.T, cp *kms.Capture, what string, r image.Rectangle, wa
 
 // window is where the kiosk placement centres a w x h window.
 func window(cp *kms.Capture, w, h int) image.Rectangle {
-	return image.Rect((cp.Width-w)/2, (cp.Height-h)/2, (cp.Width-w)/2+w, (cp.Height-h)/2+h)
+	return centred(cp.Width, cp.Height, w, h)
+}
+
+// window is where the kiosk placement centres a w x h window on the
+// session's first output.
+func (s *session) window(w, h int) image.Rectangle {
+	var r image.Rectangle
+	s.c.Do(func() {
+		b := s.c.Outputs()[0].Bounds()
+		r = centred(b.Dx(), b.Dy(), w, h)
+	})
+	return r
+}
+
+// centred is a w x h rectangle centred in an ow x oh one.
+func centred(ow, oh, w, h int) image.Rectangle {
+	return image.Rect((ow-w)/2, (oh-h)/2, (ow-w)/2+w, (oh-h)/2+h)
 }
 
 // checkWindow asserts the window shows colour col and the background
@@ -383,11 +399,7 @@ func TestCursorPlaneShowsAndMovesTheClientCursor(t *testing.T) {
 	pc := &drm.PlaneClient{Width: smallW, Height: smallH, Frames: 2, DMABuf: heapClient(t, "system"), Cursor: true}
 	pc.Start(t, s.sock)
 	s.waitFor(t, "the window", func() bool { return pc.Drawn.Load() == 2 && !s.c.Outputs()[0].NeedsFrame() })
-	var win image.Rectangle
-	s.c.Do(func() {
-		b := s.c.Outputs()[0].Bounds()
-		win = image.Rect((b.Dx()-smallW)/2, (b.Dy()-smallH)/2, (b.Dx()-smallW)/2+smallW, (b.Dy()-smallH)/2+smallH)
-	})
+	win := s.window(smallW, smallH)
 	p1 := win.Min.Add(image.Pt(40, 30))
 	s.pointerTo(p1)
 	cp := s.capture(t, "the cursor", s.hasCursor)
@@ -483,11 +495,7 @@ func TestVirtioGPUCursor(t *testing.T) {
 	pc := &drm.PlaneClient{Width: smallW, Height: smallH, Frames: 2, Cursor: true}
 	pc.Start(t, s.sock)
 	s.waitFor(t, "the window", func() bool { return pc.Drawn.Load() == 2 && !s.c.Outputs()[0].NeedsFrame() })
-	var win image.Rectangle
-	s.c.Do(func() {
-		b := s.c.Outputs()[0].Bounds()
-		win = image.Rect((b.Dx()-smallW)/2, (b.Dy()-smallH)/2, (b.Dx()-smallW)/2+smallW, (b.Dy()-smallH)/2+smallH)
-	})
+	win := s.window(smallW, smallH)
 	p := win.Min.Add(image.Pt(40, 30))
 	s.pointerTo(p)
 	s.waitFor(t, "the cursor", func() bool { return s.hasCursor() && !s.c.Outputs()[0].NeedsFrame() })
